@@ -152,7 +152,9 @@ def derive_divisions(source: Path) -> list[tuple[str, str, str, str]]:
     for item in read_csv(folder / "provinces.csv"):
         rows.append((f"{item['code']}0000", clean(item["name"]), "province", ""))
     for item in read_csv(folder / "cities.csv"):
-        rows.append((f"{item['code']}00", clean(item["name"]), "city", f"{item['provinceCode']}0000"))
+        rows.append(
+            (f"{item['code']}00", clean(item["name"]), "city", f"{item['provinceCode']}0000")
+        )
     cities = {row[0] for row in rows}
     for item in read_csv(folder / "areas.csv"):
         # Prefecture-level cities without districts (东莞 441900, 中山 442000, 儋州 460400)

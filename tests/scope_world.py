@@ -26,11 +26,8 @@ def factory(label: str):
 
 @factory("core.orgunit")
 def make_orgunit(unit: OrgUnit, tag: str):
-    code = f"{unit.code}9{len(tag):02d}"
-    station = services.save_unit(
-        OrgUnit(code=code, name=f"{tag}监管所", kind=OrgUnit.Kind.STATION, parent=unit.district() or unit)
-    )
-    return station, [f"{tag}监管所", code]
+    """The unit itself is the organisation-unit record that belongs to it."""
+    return unit, [unit.name]
 
 
 @factory("core.user")

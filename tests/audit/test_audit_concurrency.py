@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.models import F
 
 from zhijian.audit import services
 from zhijian.audit.models import AuditChainHead, AuditRecord
@@ -13,6 +14,7 @@ from zhijian.core.models import OrgUnit
 
 THREADS = 8
 PER_THREAD = 15
+transactions_with_writes = (PER_THREAD + 2) // 3
 
 
 def in_memory_sqlite() -> bool:
@@ -36,11 +38,14 @@ def test_concurrent_writers_do_not_fork_the_chain():
             start_gate.wait()
             for i in range(PER_THREAD):
                 if i % 3 == 0:
-                    # A model write (audited by the signals) and an explicit record together.
+                    # Model writes (audited by the signals) and an explicit record together.
+                    # Each thread updates its unit, then its neighbour's: without taking the
+                    # chain lock before the row lock this ordering deadlocks on PostgreSQL.
                     with transaction.atomic():
-                        unit = OrgUnit.objects.get(pk=units[index].pk)
-                        unit.sort_order = i + 1
-                        unit.save()
+                        for pk in (units[index].pk, units[(index + 1) % THREADS].pk):
+                            unit = OrgUnit.objects.get(pk=pk)
+                            unit.sort_order = F("sort_order") + 1
+                            unit.save(update_fields=["sort_order"])
                         services.log("export", object_type="core.orgunit", object_id=str(i))
                 else:
                     services.log("login", object_type="core.user", object_id=f"{index}-{i}")
@@ -55,8 +60,17 @@ def test_concurrent_writers_do_not_fork_the_chain():
     for t in threads:
         t.join()
     assert errors == []
+    for unit in OrgUnit.objects.filter(code__startswith="99"):
+        assert unit.sort_order == 2 * transactions_with_writes
+        # Each update record shows the value before and after, read under the chain lock.
+        steps = AuditRecord.objects.filter(
+            action="update", object_type="core.orgunit", object_id=str(unit.pk)
+        ).order_by("seq")
+        assert [r.changes_data["sort_order"] for r in steps] == [
+            [n, n + 1] for n in range(2 * transactions_with_writes)
+        ]
 
-    expected = before + THREADS + THREADS * (PER_THREAD + (PER_THREAD + 2) // 3)
+    expected = before + THREADS + THREADS * (PER_THREAD + 2 * transactions_with_writes)
     seqs = list(AuditRecord.objects.order_by("seq").values_list("seq", flat=True))
     assert len(seqs) == expected
     assert seqs == list(range(1, expected + 1))

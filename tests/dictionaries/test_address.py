@@ -169,7 +169,15 @@ def test_normalize():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "北京市朝阳区建国路88号", "江苏省南京市鼓楼区宁海路街道", "随便写的文字", "123", None],
+    [
+        "",
+        "   ",
+        "北京市朝阳区建国路88号",
+        "江苏省南京市鼓楼区宁海路街道",
+        "随便写的文字",
+        "123",
+        None,
+    ],
 )
 def test_unknown_addresses(text):
     parsed = parse_address(text)

@@ -32,7 +32,12 @@ def test_every_non_class_node_has_children():
 
 def test_industry_path():
     assert [item.code for item in industry_path("0111")] == ["A", "01", "011", "0111"]
-    assert [item.name for item in industry_path("0111")] == ["农、林、牧、渔业", "农业", "谷物种植", "稻谷种植"]
+    assert [item.name for item in industry_path("0111")] == [
+        "农、林、牧、渔业",
+        "农业",
+        "谷物种植",
+        "稻谷种植",
+    ]
     assert [item.code for item in industry_path("5292")] == ["F", "52", "529", "5292"]
     assert [item.code for item in industry_path("c")] == ["C"]
     assert industry_path("9999") == []

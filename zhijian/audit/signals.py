@@ -187,10 +187,16 @@ def _post_save(sender, instance, created=False, raw=False, using=None, **kwargs)
         services.log("update", obj=instance, changes=snapshot(instance), using=using)
         return
     _concrete, _all, personal, secret = _fields(sender)
+    current = {f.attname: f.value_from_object(instance) for f in compared}
+    expressions = [name for name, value in current.items() if hasattr(value, "resolve_expression")]
+    if expressions:
+        # F() expressions were computed by the database: read the values it stored.
+        stored = sender._base_manager.using(using).filter(pk=instance.pk).values(*expressions)
+        current.update(stored.first() or {})
     changes = {}
     for f in compared:
         old = _python(f, before[f.attname])
-        new = _python(f, f.value_from_object(instance))
+        new = _python(f, current[f.attname])
         if old == new:
             continue
         if f.name in secret:

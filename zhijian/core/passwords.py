@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+from django.contrib.auth import password_validation as django_validation
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -36,6 +37,38 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return _("密码须包含小写字母、大写字母、数字、符号中的至少%(n)d类。") % {"n": self.min_classes}
+
+
+class MinimumLengthValidator(django_validation.MinimumLengthValidator):
+    def get_error_message(self):
+        return _("密码太短，至少需要%(min_length)d个字符。")
+
+    def get_help_text(self):
+        return _("密码至少%(min_length)d个字符。") % {"min_length": self.min_length}
+
+
+class UserAttributeSimilarityValidator(django_validation.UserAttributeSimilarityValidator):
+    def get_error_message(self):
+        return _("密码与%(verbose_name)s过于相似。")
+
+    def get_help_text(self):
+        return _("密码不能与用户名、姓名等个人信息相似。")
+
+
+class CommonPasswordValidator(django_validation.CommonPasswordValidator):
+    def get_error_message(self):
+        return _("密码过于常见，请换一个。")
+
+    def get_help_text(self):
+        return _("不能使用常见密码。")
+
+
+class NumericPasswordValidator(django_validation.NumericPasswordValidator):
+    def get_error_message(self):
+        return _("密码不能全是数字。")
+
+    def get_help_text(self):
+        return _("密码不能全是数字。")
 
 
 class TunedArgon2PasswordHasher(Argon2PasswordHasher):

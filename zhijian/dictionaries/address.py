@@ -346,9 +346,7 @@ def build_index(jurisdiction: str) -> AddressIndex:
         code__in=ancestor_codes(jurisdiction)
     )
     return AddressIndex(
-        list(
-            rows.values_list("code", "name", "level", "parent_id", "successor_id", "is_current")
-        )
+        list(rows.values_list("code", "name", "level", "parent_id", "successor_id", "is_current"))
     )
 
 

@@ -121,7 +121,9 @@ class CalendarDay(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.kind == self.Kind.WORKDAY and self.date and self.date.weekday() < 5:
-            raise ValidationError({"kind": _("调休上班日应为周六或周日；周一至周五本来就是工作日。")})
+            raise ValidationError(
+                {"kind": _("调休上班日应为周六或周日；周一至周五本来就是工作日。")}
+            )
 
 
 class CalendarYear(models.Model):

@@ -155,8 +155,12 @@ def _load_industries(force: bool, using: str) -> int:
 
 def _load_calendar(force: bool, using: str) -> dict[str, int]:
     known = {
-        **{day: (CalendarDay.Kind.HOLIDAY, name) for day, name in chinese_calendar.holidays.items()},
-        **{day: (CalendarDay.Kind.WORKDAY, name) for day, name in chinese_calendar.workdays.items()},
+        **{
+            day: (CalendarDay.Kind.HOLIDAY, name) for day, name in chinese_calendar.holidays.items()
+        },
+        **{
+            day: (CalendarDay.Kind.WORKDAY, name) for day, name in chinese_calendar.workdays.items()
+        },
     }
     library_years = {day.year for day in known}
     existing_years = set(CalendarYear.objects.using(using).values_list("year", flat=True))
