@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,12 @@ def prepare_database(args, workdir: Path) -> tuple[str, callable]:
     """The URL of a fresh database and a function that removes it."""
     if not args.database_url:
         path = workdir / "bench.sqlite3"
-        return f"sqlite:///{path}", lambda: None
+
+        def remove() -> None:
+            if args.keep:
+                print(f"kept database {path}")
+
+        return f"sqlite:///{path}", remove
     import psycopg
 
     parsed = urlparse(args.database_url)
@@ -173,56 +179,56 @@ def load(records: int, batch: int, seed: int) -> float:
 
 def main() -> int:
     args = parse_args()
-    with tempfile.TemporaryDirectory(prefix="zhijian-bench-") as tmp:
-        workdir = Path(tmp)
-        url, cleanup = prepare_database(args, workdir)
-        env = dict(os.environ)
-        env.setdefault("DJANGO_SETTINGS_MODULE", "zhijian.settings")
-        env.update(ZHIJIAN_DATABASE_URL=url, ZHIJIAN_VAR_DIR=str(workdir))
-        os.environ.update(env)
-        sys.path.insert(0, str(ROOT))
-        try:
-            import django
-            from django.core.management import call_command
-            from django.db import connection
+    workdir = Path(tempfile.mkdtemp(prefix="zhijian-bench-"))
+    url, drop_database = prepare_database(args, workdir)
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "zhijian.settings")
+    env.update(ZHIJIAN_DATABASE_URL=url, ZHIJIAN_VAR_DIR=str(workdir))
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    try:
+        import django
+        from django.core.management import call_command
+        from django.db import connection
 
-            django.setup()
-            call_command("migrate", verbosity=0, interactive=False)
-            print(f"database: {connection.vendor} ({url.split('@')[-1]})")
-            seconds = load(args.records, args.batch, args.seed)
+        django.setup()
+        call_command("migrate", verbosity=0, interactive=False)
+        print(f"database: {connection.vendor} ({url.split('@')[-1]})")
+        seconds = load(args.records, args.batch, args.seed)
+        with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("VACUUM ANALYZE audit_auditrecord")
+                cursor.execute("VACUUM ANALYZE audit_auditrecord")
             elif connection.vendor == "sqlite":
-                with connection.cursor() as cursor:
-                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            connection.close()
-            print(f"loaded {args.records} records in {seconds:.1f} s")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        print(f"loaded {args.records} records in {seconds:.1f} s")
 
-            started = time.monotonic()
-            proc = subprocess.run(
-                [sys.executable, "-m", "zhijian.cli", "audit", "verify"],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            elapsed = time.monotonic() - started
-            sys.stderr.write(proc.stderr)
-            print(proc.stdout.strip())
-            verdict = "OK" if proc.returncode == 0 and elapsed <= TARGET_SECONDS else "FAILED"
-            total = proc.stdout.split()[1] if proc.stdout.startswith("OK:") else "?"
-            print(
-                f"audit verify: {total} records in {elapsed:.1f} s "
-                f"(target ≤ {TARGET_SECONDS:.0f} s) {verdict}"
-            )
-            return 0 if verdict == "OK" else 1
-        finally:
-            from django.db import connections
+        started = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "zhijian.cli", "audit", "verify"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        elapsed = time.monotonic() - started
+        sys.stderr.write(proc.stderr)
+        print(proc.stdout.strip())
+        verdict = "OK" if proc.returncode == 0 and elapsed <= TARGET_SECONDS else "FAILED"
+        total = proc.stdout.split()[1] if proc.stdout.startswith("OK:") else "?"
+        print(
+            f"audit verify: {total} records in {elapsed:.1f} s "
+            f"(target ≤ {TARGET_SECONDS:.0f} s) {verdict}"
+        )
+        return 0 if verdict == "OK" else 1
+    finally:
+        from django.db import connections
 
-            connections.close_all()
-            cleanup()
+        connections.close_all()
+        drop_database()
+        if args.database_url or not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

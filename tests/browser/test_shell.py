@@ -26,7 +26,7 @@ def sign_in(page, base, username, password=PASSWORD):
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main form.form button[type=submit]")
 
 
 def test_sign_in_home_and_language_switch(live_server, desktop, accounts):
@@ -61,7 +61,7 @@ def test_admin_manages_users_with_the_table_component(live_server, desktop, acco
     page.click("table >> text=pudong")
     page.wait_for_selector("text=个人信息")
     screenshot(page, "user-detail-desktop")
-    page.click("text=修改")
+    page.click(".actions >> text=修改")
     page.fill("#id_mobile", "123")
     page.click("text=保存")
     page.wait_for_selector(".field.has-error")
@@ -74,9 +74,9 @@ def test_first_login_forces_password_change(live_server, desktop, accounts):
     sign_in(page, live_server.url, "fresh")
     page.wait_for_url("**/password/")
     page.fill("#id_old_password", PASSWORD)
-    page.fill("#id_new_password1", "Fresh-pass-2026")
-    page.fill("#id_new_password2", "Fresh-pass-2026")
-    page.click("button[type=submit]")
+    page.fill("#id_new_password1", "Qx7-new-Secret")
+    page.fill("#id_new_password2", "Qx7-new-Secret")
+    page.click("main form.form button[type=submit]")
     page.wait_for_selector("[data-testid=todo-count]")
 
 

@@ -127,20 +127,18 @@ def load_default_org_tree() -> int:
 
 
 def generate_org_tree(jurisdiction: str) -> dict:
-    """A default tree for a jurisdiction from the division dictionary.
+    """A default tree for a jurisdiction, read from the shipped division data.
 
-    One district bureau per current district and one station per street or town, which is how
-    most Chinese cities organise their stations; edit the resulting file to merge stations.
+    One district bureau per current district and one station per street, town or special area
+    (development zone, farm), which is how most Chinese cities organise their stations; edit
+    the resulting file to merge or rename stations, then load it with ``zhijian orgs load``.
     """
-    from zhijian.dictionaries.models import Division
+    from zhijian.dictionaries.datafiles import read_divisions
 
-    root = Division.objects.get(code=jurisdiction)
+    rows = [r for r in read_divisions(jurisdiction) if r.valid_to is None]
+    by_code = {r.code: r for r in rows}
+    root = by_code[jurisdiction]
     city_name = root.name
-    districts = Division.objects.filter(
-        level=Division.Level.DISTRICT, code__startswith=jurisdiction[:2], is_current=True
-    )
-    if jurisdiction[2:4] != "00":
-        districts = districts.filter(code__startswith=jurisdiction[:4])
     tree = {
         "code": jurisdiction,
         "name": f"{city_name}市场监督管理局",
@@ -149,28 +147,33 @@ def generate_org_tree(jurisdiction: str) -> dict:
         "division": jurisdiction,
         "children": [],
     }
-    for district in districts.order_by("code"):
-        node = {
-            "code": district.code,
-            "name": f"{city_name}{district.name}市场监督管理局",
-            "short_name": district.name,
-            "kind": OrgUnit.Kind.DISTRICT,
-            "division": district.code,
-            "children": [],
-        }
-        streets = Division.objects.filter(parent=district, level=Division.Level.STREET)
-        for street in streets.order_by("code"):
-            short = street.name.removesuffix("街道").removesuffix("镇").removesuffix("乡")
-            node["children"].append(
+    districts = {}
+    for row in rows:
+        if row.level == "district":
+            districts[row.code] = {
+                "code": row.code,
+                "name": f"{city_name}{row.name}市场监督管理局",
+                "short_name": row.name,
+                "kind": OrgUnit.Kind.DISTRICT,
+                "division": row.code,
+                "children": [],
+            }
+            tree["children"].append(districts[row.code])
+    for row in rows:
+        if row.level == "street" and row.parent_code in districts:
+            district = districts[row.parent_code]
+            short = row.name
+            for suffix in ("街道", "镇", "乡"):
+                short = short.removesuffix(suffix)
+            district["children"].append(
                 {
-                    "code": street.code,
-                    "name": f"{district.name}市场监督管理局{short}市场监督管理所",
+                    "code": row.code,
+                    "name": f"{district['short_name']}市场监督管理局{short}市场监督管理所",
                     "short_name": f"{short}所",
                     "kind": OrgUnit.Kind.STATION,
-                    "streets": [street.code],
+                    "streets": [row.code],
                 }
             )
-        tree["children"].append(node)
     return tree
 
 

@@ -88,6 +88,7 @@ class TableView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
             self.filterset = self.filterset_class(
                 self.request.GET or None, queryset=qs, request=self.request
             )
+            _tidy_filter_form(self.filterset.form)
             if self.filterset.is_bound and self.filterset.is_valid():
                 qs = self.filterset.qs
         query = self.request.GET.get("q", "").strip()
@@ -186,6 +187,19 @@ class TableView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
             else None,
         )
         return ctx
+
+
+def _tidy_filter_form(form) -> None:
+    """Filter forms read "全部" where nothing is chosen, and labels carry no colon."""
+    form.label_suffix = ""
+    for field in form.fields.values():
+        if hasattr(field, "empty_label"):
+            field.empty_label = _("全部")
+        choices = getattr(field, "choices", None)
+        if isinstance(choices, list) and choices and choices[0][0] in ("", None):
+            field.choices = [("", _("全部")), *choices[1:]]
+        elif hasattr(field.widget, "choices") and field.__class__.__name__ == "NullBooleanField":
+            field.widget.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
 
 
 class Echo:
