@@ -39,8 +39,24 @@ ACTIONS = [
     ("import", 2),
 ]
 OBJECT_TYPES = ["registry.entity", "supervision.task", "cases.case", "complaints.complaint"]
-DISTRICTS = ["310101", "310104", "310105", "310106", "310107", "310109", "310110", "310112",
-             "310113", "310114", "310115", "310116", "310117", "310118", "310120", "310151"]
+DISTRICTS = [
+    "310101",
+    "310104",
+    "310105",
+    "310106",
+    "310107",
+    "310109",
+    "310110",
+    "310112",
+    "310113",
+    "310114",
+    "310115",
+    "310116",
+    "310117",
+    "310118",
+    "310120",
+    "310151",
+]
 COMPANY_WORDS = ["华信", "申通", "浦江", "东方", "宏达", "锦程", "新源", "恒丰", "瑞祥", "金桥"]
 COMPANY_KINDS = ["贸易有限公司", "餐饮管理有限公司", "科技有限公司", "食品店", "药房", "超市"]
 STREETS = ["张江路", "世纪大道", "南京西路", "淮海中路", "松江大学城", "漕河泾", "虹桥路"]
@@ -72,7 +88,7 @@ def prepare_database(args, workdir: Path) -> tuple[str, callable]:
     name = f"zhijian_bench_{os.getpid()}"
     admin_url = urlunparse(parsed._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
 
     def drop() -> None:
         if args.keep:
@@ -92,9 +108,14 @@ def changes_for(action: str, rng: random.Random, mask) -> dict | None:
     if action == "update":
         before, after = rng.sample(STREETS, 2)
         return {
-            "address": [f"上海市{before}{rng.randint(1, 999)}号", f"上海市{after}{rng.randint(1, 999)}号"],
-            "contact_mobile": [mask(f"13{rng.randint(100000000, 999999999)}"),
-                               mask(f"13{rng.randint(100000000, 999999999)}")],
+            "address": [
+                f"上海市{before}{rng.randint(1, 999)}号",
+                f"上海市{after}{rng.randint(1, 999)}号",
+            ],
+            "contact_mobile": [
+                mask(f"13{rng.randint(100000000, 999999999)}"),
+                mask(f"13{rng.randint(100000000, 999999999)}"),
+            ],
             "status": ["存续", rng.choice(["吊销", "注销", "迁出"])],
             "updated_by": [rng.randint(1, 500), rng.randint(1, 500)],
         }
@@ -116,7 +137,11 @@ def detail_for(action: str, rng: random.Random):
     if action == "export":
         return {"format": "xlsx", "rows": rng.randint(1, 5000), "query": "district=310115"}
     if action == "import":
-        return {"file": "entities.csv", "created": rng.randint(0, 900), "rejected": rng.randint(0, 9)}
+        return {
+            "file": "entities.csv",
+            "created": rng.randint(0, 900),
+            "rejected": rng.randint(0, 9),
+        }
     if action == "login_failed":
         return {"reason": "password"}
     return None
@@ -133,7 +158,9 @@ def load(records: int, batch: int, seed: int) -> float:
     rng = random.Random(seed)
     weights = [w for _a, w in ACTIONS]
     names = [a for a, _w in ACTIONS]
-    users = [(f"user{n:03d}", f"{rng.choice(DISTRICTS)}{rng.randint(1, 30):03d}") for n in range(300)]
+    users = [
+        (f"user{n:03d}", f"{rng.choice(DISTRICTS)}{rng.randint(1, 30):03d}") for n in range(300)
+    ]
     started = time.monotonic()
     with transaction.atomic():
         seq, prev = services.lock_chain()
@@ -146,8 +173,10 @@ def load(records: int, batch: int, seed: int) -> float:
             action = rng.choices(names, weights)[0]
             username, unit_code = rng.choice(users)
             when += dt.timedelta(seconds=rng.randint(0, 60), microseconds=rng.randint(0, 999999))
-            object_type = "core.user" if action in ("login", "logout", "login_failed") else (
-                rng.choice(OBJECT_TYPES)
+            object_type = (
+                "core.user"
+                if action in ("login", "logout", "login_failed")
+                else (rng.choice(OBJECT_TYPES))
             )
             record = AuditRecord(
                 seq=seq,
@@ -170,7 +199,9 @@ def load(records: int, batch: int, seed: int) -> float:
             rows.append(record)
         with transaction.atomic():
             AuditRecord.objects.bulk_create(rows, batch_size=2000)
-            AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev, updated_at=when)
+            AuditChainHead.objects.filter(pk=1).update(
+                last_seq=seq, last_hash=prev, updated_at=when
+            )
         done += len(rows)
         if done % 100_000 < batch:
             print(f"  loaded {done} records, {time.monotonic() - started:.0f} s", file=sys.stderr)

@@ -20,6 +20,7 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 urlpatterns = [
     path("", include("zhijian.core.urls")),
     path("audit/", include("zhijian.audit.urls")),
+    path("dictionaries/", include("zhijian.dictionaries.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

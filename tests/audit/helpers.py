@@ -27,5 +27,3 @@ def run_audit(*args) -> tuple[int, str, str]:
     except SystemExit as exc:
         code = exc.code
     return code, out.getvalue(), err.getvalue()
-
-

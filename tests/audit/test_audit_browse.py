@@ -34,7 +34,10 @@ def world(org, make_user):
         unit = org[key]
         ctx = context.ActorContext(None, f"worker_{key}", unit.pk, unit.code, "10.0.0.1", "web")
         records[key] = services.log(
-            "update", actor=ctx, object_type="registry.entity", object_id=key,
+            "update",
+            actor=ctx,
+            object_type="registry.entity",
+            object_id=key,
             object_repr=f"{key} 公司",
         )
     with context.acting_as(context.cli_context()):
@@ -51,7 +54,12 @@ def test_scope_follows_the_unit_tree(world):
     users, records = world
     qs = AuditRecord.objects
     assert seen(qs.visible_to(users["city"]), records) == {
-        "city", "pudong", "zhangjiang", "songjiang", "yexie", "none",
+        "city",
+        "pudong",
+        "zhangjiang",
+        "songjiang",
+        "yexie",
+        "none",
     }
     assert seen(qs.visible_to(users["pudong"]), records) == {"pudong", "zhangjiang"}
     assert seen(qs.visible_to(users["zhangjiang"]), records) == {"zhangjiang"}
@@ -181,10 +189,13 @@ def test_admin_is_read_only_even_for_superusers(world, make_user):
     seq = records["pudong"].seq
     assert client.get(f"/admin/audit/auditrecord/{seq}/change/").status_code == 200
     assert client.get("/admin/audit/auditrecord/add/").status_code == 403
-    assert client.post(f"/admin/audit/auditrecord/{seq}/delete/", {"post": "yes"}).status_code == 403
-    assert client.post(
-        f"/admin/audit/auditrecord/{seq}/change/", {"object_repr": "x"}
-    ).status_code == 403
+    assert (
+        client.post(f"/admin/audit/auditrecord/{seq}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert (
+        client.post(f"/admin/audit/auditrecord/{seq}/change/", {"object_repr": "x"}).status_code
+        == 403
+    )
     assert AuditRecord.objects.get(seq=seq).object_repr == "pudong 公司"
     admin = AuditRecordAdmin(AuditRecord, None)
 

@@ -235,7 +235,12 @@ def test_checkpoints_accept_a_grown_chain(chain, tmp_path):
     assert code == 0, out
     head = AuditChainHead.objects.get()
     assert run_audit("verify", "--expect-head", head.last_hash)[0] == 0
-    assert run_audit("verify", "--expect-head", f"{chain[3]}:{AuditRecord.objects.get(seq=chain[3]).hash}")[0] == 0
+    assert (
+        run_audit(
+            "verify", "--expect-head", f"{chain[3]}:{AuditRecord.objects.get(seq=chain[3]).hash}"
+        )[0]
+        == 0
+    )
 
 
 def test_rewritten_chain_is_caught_by_a_checkpoint(chain):

@@ -90,7 +90,10 @@ def test_update_fields_limits_the_comparison(org, inspector, mark):
 
 def test_personal_data_masked_and_password_never_stored(org, make_user, mark):
     user = make_user(
-        "wang", org["pudong"], [roles.DISTRICT_OFFICER], mobile="13912345678",
+        "wang",
+        org["pudong"],
+        [roles.DISTRICT_OFFICER],
+        mobile="13912345678",
         id_number="31011519900101123X",
     )
     created = only(records_since(mark), action="create", object_type="core.user")

@@ -135,12 +135,12 @@ class AuditRecord(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action_label} {self.object_repr}".strip()
 
+    def get_absolute_url(self) -> str:
+        return reverse("audit:record_detail", args=[self.seq])
+
     @property
     def action_label(self):
         return action_label(self.action)
-
-    def get_absolute_url(self) -> str:
-        return reverse("audit:record_detail", args=[self.seq])
 
     @cached_property
     def changes_data(self):

@@ -82,9 +82,7 @@ def _fields(model):
         if not (f.remote_field is not None and getattr(f.remote_field, "parent_link", False))
     ]
     ignored = ALWAYS_IGNORED | set(getattr(model, "audit_ignore_fields", ()))
-    compared = [
-        f for f in concrete if f.name not in ignored and not getattr(f, "auto_now", False)
-    ]
+    compared = [f for f in concrete if f.name not in ignored and not getattr(f, "auto_now", False)]
     personal = set(getattr(model, "personal_fields", ()))
     secret = SECRET_FIELDS | set(getattr(model, "audit_secret_fields", ()))
     _field_cache[model] = result = (concrete, compared, personal, secret)
@@ -106,7 +104,9 @@ def serialise(value):
     if value is None or isinstance(value, bool | int | str):
         return services.cut(value)
     if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        return (
+            value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        )
     if isinstance(value, dt.datetime):
         return format_time(value) if value.tzinfo else value.isoformat()
     if isinstance(value, dt.date | dt.time):
@@ -241,7 +241,14 @@ def _related_pks(instance, name: str, using: str) -> set:
 
 
 def _m2m_changed(sender, instance, action, reverse, model, pk_set, using=None, **kwargs):
-    if action not in {"pre_add", "post_add", "pre_remove", "post_remove", "pre_clear", "post_clear"}:
+    if action not in {
+        "pre_add",
+        "post_add",
+        "pre_remove",
+        "post_remove",
+        "pre_clear",
+        "post_clear",
+    }:
         return
     name = _m2m_name(type(instance), sender, reverse)
     if name is None or instance.pk is None:
@@ -362,7 +369,11 @@ def _attempt(action: str, username: str, request, *, ip: str = "", detail=None) 
     ctx = _request_context(request, username=username)
     unit = getattr(account, "unit", None)
     ctx = context.ActorContext(
-        None, username, unit.pk if unit else None, unit.code if unit else "", ip or ctx.ip,
+        None,
+        username,
+        unit.pk if unit else None,
+        unit.code if unit else "",
+        ip or ctx.ip,
         ctx.channel,
     )
     if account is not None:

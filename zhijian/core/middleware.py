@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -32,6 +34,27 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             context.reset(token)
+
+
+class IdleSessionMiddleware:
+    """Idle expiry: each request of a signed-in user pushes the session's expiry to
+    SESSION_COOKIE_AGE from now, rewriting the session at most every SESSION_REFRESH_INTERVAL
+    seconds (so a session ends between 29 and 30 idle minutes, without a write per request)."""
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and request.user.is_authenticated:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_INTERVAL:
+                session[self.KEY] = now  # marks the session modified: saved with a new expiry
+        return self.get_response(request)
 
 
 class ForcePasswordChangeMiddleware:

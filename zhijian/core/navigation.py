@@ -36,6 +36,13 @@ MENU: list[MenuGroup] = [
         ),
     ),
     MenuGroup(
+        _("数据字典"),
+        (
+            MenuItem(_("行政区划"), "dictionaries:division_list", "dictionaries.view_division"),
+            MenuItem(_("行业分类"), "dictionaries:industry_list", "dictionaries.view_industry"),
+        ),
+    ),
+    MenuGroup(
         _("安全审计"),
         (MenuItem(_("审计日志"), "audit:record_list", "audit.view_auditrecord"),),
     ),

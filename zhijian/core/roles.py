@@ -34,6 +34,13 @@ ROLES: dict[str, Role] = {
     AUDITOR: Role(AUDITOR, _("安全审计员"), _("查阅审计日志，不能修改任何数据")),
 }
 
+# Every member of staff may read the shared dictionaries.
+DICTIONARY_READ = {
+    "dictionaries.view_division",
+    "dictionaries.view_industry",
+    "dictionaries.view_calendarday",
+}
+
 # app_label.codename per role; apps add their own business permissions here.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     SYSADMIN: {
@@ -44,13 +51,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "core.add_user",
         "core.change_user",
         "core.view_role",
-        "dictionaries.view_calendarday",
+        *DICTIONARY_READ,
         "dictionaries.add_calendarday",
         "dictionaries.change_calendarday",
         "dictionaries.delete_calendarday",
     },
-    CITY_OFFICER: {"core.view_orgunit", "core.view_user"},
-    DISTRICT_OFFICER: {"core.view_orgunit", "core.view_user"},
-    STATION_INSPECTOR: {"core.view_orgunit"},
+    CITY_OFFICER: {"core.view_orgunit", "core.view_user", *DICTIONARY_READ},
+    DISTRICT_OFFICER: {"core.view_orgunit", "core.view_user", *DICTIONARY_READ},
+    STATION_INSPECTOR: {"core.view_orgunit", *DICTIONARY_READ},
     AUDITOR: {"audit.view_auditrecord", "core.view_orgunit", "core.view_user"},
 }

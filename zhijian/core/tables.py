@@ -78,7 +78,12 @@ class TableView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
 
     # --- queryset --------------------------------------------------------------------------
 
+    # Reference data shared by every unit (dictionaries, the calendar) is not scoped.
+    scoped = True
+
     def base_queryset(self):
+        if not self.scoped:
+            return self.model._default_manager.all()
         return self.model.objects.visible_to(self.request.user)
 
     def get_queryset(self):

@@ -21,7 +21,11 @@ class Command(BaseCommand):
 
         from zhijian.wsgi import application
 
-        call_command("collectstatic", interactive=False, verbosity=0)
+        from django.conf import settings
+
+        if not (settings.STATIC_ROOT / "zhijian" / "app.css").exists():
+            # Once per install (deployments run collectstatic themselves after an upgrade).
+            call_command("collectstatic", interactive=False, verbosity=0)
         workers = workers or max(2, 2 * (os.cpu_count() or 1))
 
         class Server(BaseApplication):
