@@ -89,7 +89,7 @@ def burst(base: str, users: int, rounds: int) -> list[float]:
     for _ in range(rounds):
         barrier = threading.Barrier(users)
 
-        def one(i: int) -> None:
+        def one(i: int, barrier: threading.Barrier = barrier) -> None:
             barrier.wait()
             elapsed, session = sign_in(base, f"bench{i:03d}")
             with lock:
@@ -166,7 +166,9 @@ def main() -> None:
     server_cmd = [ZHIJIAN, "serve", "--port", str(port)]
     if args.workers:
         server_cmd += ["--workers", str(args.workers)]
-    server = subprocess.Popen(server_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        server_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):

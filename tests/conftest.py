@@ -11,7 +11,9 @@ PASSWORD = "Zj-test-Passw0rd"
 
 
 def make_unit(code, name, kind, parent=None):
-    return services.save_unit(OrgUnit(code=code, name=name, short_name=name, kind=kind, parent=parent))
+    return services.save_unit(
+        OrgUnit(code=code, name=name, short_name=name, kind=kind, parent=parent)
+    )
 
 
 @pytest.fixture

@@ -51,5 +51,7 @@ def make_auditrecord(unit: OrgUnit, tag: str):
 
     actor = User.objects.filter(unit=unit).first()
     with context.acting_as(context.context_for_user(actor, ip="10.1.1.1")):
-        record = log("export", object_type="test.marker", object_id=tag, object_repr=f"{tag}审计对象")
+        record = log(
+            "export", object_type="test.marker", object_id=tag, object_repr=f"{tag}审计对象"
+        )
     return record, [f"{tag}审计对象"]

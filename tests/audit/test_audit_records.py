@@ -339,3 +339,23 @@ def test_admin_changes_are_audited(org, make_user, mark):
         group.delete()
     deleted = only(records_since(start), action="delete", object_type="auth.group")
     assert deleted.changes_data["name"] == "待删除"
+
+
+def test_personal_data_in_the_object_text_is_masked(org, make_user, mark):
+    make_user("li", org["pudong"], [], full_name="李四 13912345678", mobile="13912345678")
+    created = only(records_since(mark), action="create", object_type="core.user")
+    assert created.object_repr == "李四 139****5678"
+
+
+def test_station_streets_are_many_to_many_changes(org):
+    from zhijian.dictionaries.models import Division
+
+    street = Division.objects.filter(code="310115125").first() or Division.objects.create(
+        code="310115125", name="张江镇", level="street"
+    )
+    start = services.checkpoint()[0]
+    org["zhangjiang"].streets.add(street)
+    record = only(records_since(start), action="update", object_type="core.orgunit")
+    assert record.object_id == str(org["zhangjiang"].pk)
+    assert record.changes_data == {"streets": [[], ["310115125"]]}
+    assert record.detail_data == {"added": [str(street)], "removed": []}

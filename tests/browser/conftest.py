@@ -43,7 +43,10 @@ def desktop(browser):
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
     yield context.new_page()
     context.close()

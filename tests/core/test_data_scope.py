@@ -71,8 +71,9 @@ def world(org, make_user):
         obj, markers = make(org["yexie"], f"FOREIGN{label.split('.')[1].upper()}")
         foreign.extend(markers)
         foreign_ids[label] = obj.pk
-    # The other district's own users and unit are foreign too.
-    foreign += ["松江区市场监督管理局", "叶榭市场监督管理所", "310117120"]
+    # The other district's units are foreign too (by name: their codes are public division
+    # codes that the shared division dictionary lists for everybody).
+    foreign += ["松江区市场监督管理局", "叶榭市场监督管理所"]
     return {
         "district_user": district_user,
         "station_user": station_user,
@@ -160,9 +161,9 @@ def listing_problems(response, url, user) -> list[str]:
     in_scope = in_scope_count(model, user)
     problems = []
     ctx = getattr(response, "context", None)
-    if ctx and "paginator" in ctx and ctx["paginator"] is not None:
-        if ctx["paginator"].count > in_scope:
-            problems.append(f"GET {url} counts {ctx['paginator'].count} > {in_scope} in scope")
+    paginator = ctx.get("paginator") if ctx else None
+    if paginator is not None and paginator.count > in_scope:
+        problems.append(f"GET {url} counts {ctx['paginator'].count} > {in_scope} in scope")
     if response.get("Content-Type", "").startswith("application/json"):
         data = json.loads(response.content)
         if isinstance(data, dict) and "count" in data and data["count"] > in_scope:

@@ -60,9 +60,9 @@ def test_another_city_can_be_generated_and_loaded(tmp_path):
     assert tree["name"] == "南京市市场监督管理局"
     assert {d["short_name"] for d in tree["children"]} >= {"玄武区", "鼓楼区", "江宁区"}
     call_command("orgs", "load", str(out))
-    assert OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT, code__startswith="3201").count() == len(
-        tree["children"]
-    )
+    assert OrgUnit.objects.filter(
+        kind=OrgUnit.Kind.DISTRICT, code__startswith="3201"
+    ).count() == len(tree["children"])
 
 
 def test_paths_follow_moves(org):
@@ -89,7 +89,9 @@ def test_paths_follow_moves(org):
     ],
 )
 def test_tree_shape_is_enforced_with_chinese_messages(org, kind, parent_key, message):
-    unit = OrgUnit(code="X1", name="测试", kind=kind, parent=org[parent_key] if parent_key else None)
+    unit = OrgUnit(
+        code="X1", name="测试", kind=kind, parent=org[parent_key] if parent_key else None
+    )
     with pytest.raises(services.ServiceError, match=message):
         services.save_unit(unit)
 

@@ -47,7 +47,11 @@ def test_admin_created_account_must_change_password_first(client, org, make_user
     assert "密码" in response.content.decode()
     response = client.post(
         reverse("core:password_change"),
-        {"old_password": PASSWORD, "new_password1": "Qx7-new-pass", "new_password2": "Qx7-new-pass"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Qx7-new-pass",
+            "new_password2": "Qx7-new-pass",
+        },
     )
     assert response.status_code == 302
     assert client.get(reverse("core:home")).status_code == 200

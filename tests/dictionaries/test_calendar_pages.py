@@ -25,7 +25,8 @@ def test_admin_adds_a_2027_holiday_and_deadlines_follow(client, sysadmin):
     assert response.status_code == 302
     assert add_working_days(start, 2) == date(2027, 1, 4)
     response = client.post(
-        reverse("dictionaries:calendar_year_create"), {"year": 2027, "complete": "on", "source": "国办"}
+        reverse("dictionaries:calendar_year_create"),
+        {"year": 2027, "complete": "on", "source": "国办"},
     )
     assert response.status_code == 302
     assert CalendarYear.objects.get(year=2027).complete

@@ -55,6 +55,8 @@ class AuditRecordViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit log, newest first, limited to the viewer's data scope."""
 
     serializer_class = AuditRecordSerializer
+    lookup_field = "seq"
+    lookup_value_regex = r"\d+"
     permission_classes = [CanViewAuditLog]
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = AuditRecordFilter

@@ -139,7 +139,7 @@ def log(
         meta = obj._meta.concrete_model._meta
         object_type = object_type or meta.label_lower
         object_id = object_id or ("" if obj.pk is None else str(obj.pk))
-        object_repr = object_repr or str(obj)
+        object_repr = _masked_repr(obj, object_repr or str(obj))
         using = using or obj._state.db
     using = using or DEFAULT_DB_ALIAS
     who = _actor_fields(actor)
@@ -183,6 +183,18 @@ def mask(field_name: str, value):
     from zhijian.core.masking import mask as mask_value
 
     return mask_value(field_name, str(value))
+
+
+def _masked_repr(obj, text: str) -> str:
+    """An object's text with any of its personal data values in it masked."""
+    for name in getattr(obj, "personal_fields", ()):
+        value = getattr(obj, name, None)
+        if value is None:
+            continue
+        value = str(value)
+        if len(value) >= 2 and value in text:
+            text = text.replace(value, mask(name, value))
+    return text
 
 
 def cut(value):

@@ -353,14 +353,22 @@ def _account(username: str):
 
 @receiver(auth_signals.user_logged_in, dispatch_uid="audit:login")
 def _logged_in(sender, request, user, **kwargs):
-    services.log("login", obj=user, actor=_request_context(request, user))
+    actor = _request_context(request, user)
+    services.log("login", obj=user, actor=actor)
+    if context.current() is not None:
+        # Later writes of the same request are the new user's (the middleware restores the
+        # previous context when the request ends).
+        context.set_current(actor)
 
 
 @receiver(auth_signals.user_logged_out, dispatch_uid="audit:logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is None:
         return
-    services.log("logout", obj=user, actor=_request_context(request, user))
+    actor = _request_context(request, user)
+    services.log("logout", obj=user, actor=actor)
+    if context.current() is not None:
+        context.set_current(context.ActorContext(None, "", None, "", actor.ip, actor.channel))
 
 
 def _attempt(action: str, username: str, request, *, ip: str = "", detail=None) -> None:

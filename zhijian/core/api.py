@@ -46,8 +46,19 @@ class UnitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrgUnit
-        fields = ["id", "code", "name", "short_name", "kind", "kind_display", "parent", "parent_code",
-                  "path", "streets", "is_active"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "kind",
+            "kind_display",
+            "parent",
+            "parent_code",
+            "path",
+            "streets",
+            "is_active",
+        ]
 
 
 class UnitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -68,8 +79,19 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "full_name", "unit", "unit_code", "roles", "mobile", "id_number",
-                  "badge_number", "is_active", "last_login"]
+        fields = [
+            "id",
+            "username",
+            "full_name",
+            "unit",
+            "unit_code",
+            "roles",
+            "mobile",
+            "id_number",
+            "badge_number",
+            "is_active",
+            "last_login",
+        ]
 
     def get_roles(self, obj) -> list[str]:
         return [g.role.code for g in obj.groups.all() if hasattr(g, "role")]

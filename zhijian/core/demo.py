@@ -8,7 +8,7 @@ from django.db import transaction
 from . import roles, services
 from .models import OrgUnit, User
 
-DEMO_PASSWORD = "Zhijian@2026"
+DEMO_PASSWORD = "Zhijian@2026"  # noqa: S105 - demo mode (ZHIJIAN_DEMO=1) only
 
 # username, full name, unit code, roles
 DEMO_USERS = [

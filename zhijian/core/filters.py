@@ -23,7 +23,9 @@ class UnitFilter(django_filters.FilterSet):
 
 class UserFilter(django_filters.FilterSet):
     unit = django_filters.ModelChoiceFilter(label=_("所属机构"), queryset=None, method="in_unit")
-    role = django_filters.ModelChoiceFilter(label=_("角色"), queryset=Role.objects.all(), field_name="groups")
+    role = django_filters.ModelChoiceFilter(
+        label=_("角色"), queryset=Role.objects.all(), field_name="groups"
+    )
     is_active = django_filters.BooleanFilter(label=_("启用"))
 
     class Meta:

@@ -11,8 +11,22 @@ from .services import ServiceError, save_unit
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("用户名或密码不正确。连续5次失败将锁定15分钟。"),
+        "invalid_login": _("用户名或密码不正确。连续%(limit)d次失败将锁定%(minutes)d分钟。"),
         "inactive": _("该账号已停用。"),
+    }
+
+    def get_invalid_login_error(self):
+        return forms.ValidationError(
+            self.error_messages["invalid_login"], code="invalid_login", params=lockout_policy()
+        )
+
+
+def lockout_policy() -> dict:
+    from django.conf import settings
+
+    return {
+        "limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
 
 
@@ -23,7 +37,17 @@ class ChangePasswordForm(PasswordChangeForm):
 class UnitForm(forms.ModelForm):
     class Meta:
         model = OrgUnit
-        fields = ["code", "name", "short_name", "kind", "parent", "division", "streets", "sort_order", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "short_name",
+            "kind",
+            "parent",
+            "division",
+            "streets",
+            "sort_order",
+            "is_active",
+        ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,12 +97,24 @@ def _validate_personal(cleaned: dict, add_error) -> None:
 
 class UserForm(forms.ModelForm):
     roles = forms.ModelMultipleChoiceField(
-        label=_("角色"), queryset=Role.objects.all(), widget=forms.CheckboxSelectMultiple, required=False
+        label=_("角色"),
+        queryset=Role.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     class Meta:
         model = User
-        fields = ["username", "full_name", "unit", "roles", "mobile", "id_number", "badge_number", "is_active"]
+        fields = [
+            "username",
+            "full_name",
+            "unit",
+            "roles",
+            "mobile",
+            "id_number",
+            "badge_number",
+            "is_active",
+        ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

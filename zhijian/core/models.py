@@ -65,7 +65,22 @@ class OrgUnit(models.Model):
         ordering = ["path"]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.label)
+
+    @property
+    def label(self):
+        """The role's name in the active language (roles.py), falling back to the stored name."""
+        from .roles import ROLES
+
+        role = ROLES.get(self.code)
+        return role.name if role else self.name
+
+    @property
+    def summary(self):
+        from .roles import ROLES
+
+        role = ROLES.get(self.code)
+        return role.description if role else self.description
 
     def get_absolute_url(self) -> str:
         return reverse("core:unit_detail", args=[self.pk])
@@ -152,4 +167,19 @@ class Role(Group):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.label)
+
+    @property
+    def label(self):
+        """The role's name in the active language (roles.py), falling back to the stored name."""
+        from .roles import ROLES
+
+        role = ROLES.get(self.code)
+        return role.name if role else self.name
+
+    @property
+    def summary(self):
+        from .roles import ROLES
+
+        role = ROLES.get(self.code)
+        return role.description if role else self.description

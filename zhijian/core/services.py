@@ -30,7 +30,8 @@ def sync_roles() -> None:
     """Create the roles of roles.py and give each exactly its declared permissions."""
     for code, role_def in ROLES.items():
         role, _created = Role.objects.get_or_create(
-            code=code, defaults={"name": str(role_def.name), "description": str(role_def.description)}
+            code=code,
+            defaults={"name": str(role_def.name), "description": str(role_def.description)},
         )
         wanted = ROLE_PERMISSIONS.get(code, set())
         perms = []
@@ -99,7 +100,9 @@ def load_org_tree(data: dict) -> int:
         unit.parent = parent
         unit.sort_order = order
         division_code = node.get("division")
-        unit.division = Division.objects.filter(code=division_code).first() if division_code else None
+        unit.division = (
+            Division.objects.filter(code=division_code).first() if division_code else None
+        )
         save_unit(unit)
         if node.get("streets"):
             unit.streets.set(Division.objects.filter(code__in=node["streets"]))

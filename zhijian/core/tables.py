@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -147,7 +148,9 @@ class TableView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
             detail={"format": fmt, "rows": count, "query": self.request.GET.urlencode()},
         )
         if fmt == "csv":
-            response = StreamingHttpResponse(_csv_stream(self.export_rows(qs)), content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(
+                _csv_stream(self.export_rows(qs)), content_type="text/csv; charset=utf-8"
+            )
         else:
             response = HttpResponse(
                 _xlsx_bytes(self.export_rows(qs), str(self.title)),
@@ -228,11 +231,13 @@ def _xlsx_bytes(rows, title: str) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet((title or "Sheet1")[:31])
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet_name = re.sub(r"[\[\]:*?/\\]", " ", title or "Sheet1").strip()[:31] or "Sheet1"
+    sheet = workbook.add_worksheet(sheet_name)
     header = workbook.add_format({"bold": True, "bg_color": "#E8EEF7"})
     for r, row in enumerate(rows):
         sheet.write_row(r, 0, row, header if r == 0 else None)
     workbook.close()
     return buffer.getvalue()
-

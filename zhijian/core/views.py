@@ -20,7 +20,7 @@ from django.views.generic import CreateView, DetailView, TemplateView, UpdateVie
 
 from . import masking, services
 from .filters import UnitFilter, UserFilter
-from .forms import ChangePasswordForm, LoginForm, UnitForm, UserForm
+from .forms import ChangePasswordForm, LoginForm, UnitForm, UserForm, lockout_policy
 from .models import OrgUnit, Role, User
 from .tables import Column, TableView
 from .todo import todo_count
@@ -41,7 +41,7 @@ def lockout_response(request, credentials=None, *args, **kwargs):
     return render(
         request,
         "core/login.html",
-        {"form": form, "locked": True},
+        {"form": form, "locked": True, **lockout_policy()},
         status=429,
     )
 
@@ -49,6 +49,11 @@ def lockout_response(request, credentials=None, *args, **kwargs):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "core/password_change.html"
     form_class = ChangePasswordForm
+
+    def get_context_data(self, **kwargs):
+        from django.contrib.auth.password_validation import password_validators_help_texts
+
+        return super().get_context_data(password_rules=password_validators_help_texts(), **kwargs)
 
     def form_valid(self, form):
         services.change_password(self.request.user, form.cleaned_data["new_password1"])
@@ -253,7 +258,9 @@ def user_reset_password(request, pk):
         raise PermissionDenied
     account = get_object_or_404(User.objects.visible_to(request.user), pk=pk)
     new = services.reset_password(account)
-    return render(request, "core/initial_password.html", {"account": account, "initial_password": new})
+    return render(
+        request, "core/initial_password.html", {"account": account, "initial_password": new}
+    )
 
 
 # --- roles -------------------------------------------------------------------------------------

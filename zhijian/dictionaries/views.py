@@ -70,7 +70,9 @@ class CalendarDayDeleteView(LoginRequiredMixin, PermissionRequiredMixin, DeleteV
     success_url = reverse_lazy("dictionaries:calendar")
 
 
-class CalendarYearCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormPageMixin, CreateView):
+class CalendarYearCreateView(
+    LoginRequiredMixin, PermissionRequiredMixin, FormPageMixin, CreateView
+):
     model = CalendarYear
     form_class = CalendarYearForm
     permission_required = "dictionaries.change_calendarday"
@@ -78,7 +80,9 @@ class CalendarYearCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormPa
     success_url = reverse_lazy("dictionaries:calendar")
 
 
-class CalendarYearUpdateView(LoginRequiredMixin, PermissionRequiredMixin, FormPageMixin, UpdateView):
+class CalendarYearUpdateView(
+    LoginRequiredMixin, PermissionRequiredMixin, FormPageMixin, UpdateView
+):
     model = CalendarYear
     form_class = CalendarYearForm
     permission_required = "dictionaries.change_calendarday"

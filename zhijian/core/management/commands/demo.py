@@ -22,7 +22,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with context.acting_as(context.cli_context()):
             accounts = load_demo()
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        url = f"http://{shown_host}:{port}/"
         lines = [
             "",
             "智监 Zhijian 演示环境 / demo is ready",

@@ -14,10 +14,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        load = sub.add_parser("load", help="load a tree from a JSON file (default: the shipped one)")
-        load.add_argument("file", nargs="?", help="JSON file; default zhijian/core/data/org_<jurisdiction>.json")
-        gen = sub.add_parser("generate", help="write a default tree for a jurisdiction from the division dictionary")
-        gen.add_argument("jurisdiction", help="division code of the city or province-level city, e.g. 310000")
+        load = sub.add_parser(
+            "load", help="load a tree from a JSON file (default: the shipped one)"
+        )
+        load.add_argument(
+            "file", nargs="?", help="JSON file; default zhijian/core/data/org_<jurisdiction>.json"
+        )
+        gen = sub.add_parser(
+            "generate", help="write a default tree for a jurisdiction from the division dictionary"
+        )
+        gen.add_argument(
+            "jurisdiction", help="division code of the city or province-level city, e.g. 310000"
+        )
         gen.add_argument("--out", required=True)
         sub.add_parser("show", help="print the tree")
 
@@ -37,7 +45,9 @@ class Command(BaseCommand):
 
     def do_generate(self, jurisdiction, out, **_):
         tree = services.generate_org_tree(jurisdiction)
-        Path(out).write_text(json.dumps(tree, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        Path(out).write_text(
+            json.dumps(tree, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
         stations = sum(len(d["children"]) for d in tree["children"])
         self.stdout.write(f"wrote {out}: {len(tree['children'])} districts, {stations} stations")
 

@@ -12,16 +12,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("ZHIJIAN_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("ZHIJIAN_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("ZHIJIAN_WORKERS", "0")),
-                            help="worker processes (default: 2 × CPU cores)")
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("ZHIJIAN_THREADS", "4")))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("ZHIJIAN_WORKERS", "0")),
+            help="worker processes (default: 2 × CPU cores)",
+        )
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("ZHIJIAN_THREADS", "4"))
+        )
 
     def handle(self, *args, host, port, workers, threads, **options):
+        from django.conf import settings
         from gunicorn.app.base import BaseApplication
 
         from zhijian.wsgi import application
-
-        from django.conf import settings
 
         if not (settings.STATIC_ROOT / "zhijian" / "app.css").exists():
             # Once per install (deployments run collectstatic themselves after an upgrade).
@@ -39,5 +44,7 @@ class Command(BaseCommand):
             def load(self):
                 return application
 
-        self.stdout.write(f"serving on http://{host}:{port}/ with {workers} workers × {threads} threads")
+        self.stdout.write(
+            f"serving on http://{host}:{port}/ with {workers} workers × {threads} threads"
+        )
         Server().run()
