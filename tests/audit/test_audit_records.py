@@ -359,3 +359,24 @@ def test_station_streets_are_many_to_many_changes(org):
     assert record.object_id == str(org["zhangjiang"].pk)
     assert record.changes_data == {"streets": [[], ["310115125"]]}
     assert record.detail_data == {"added": [str(street)], "removed": []}
+
+
+def test_new_instance_with_an_existing_pk_is_an_update(org, mark):
+    unit = org["yexie"]
+    same = OrgUnit(
+        pk=unit.pk, code=unit.code, name="叶榭所", short_name=unit.short_name, kind=unit.kind,
+        parent=unit.parent, path=unit.path, created_at=unit.created_at,
+    )
+    same.save()
+    record = only(records_since(mark), object_type="core.orgunit")
+    assert record.action == "update"
+    assert record.changes_data == {"name": ["叶榭市场监督管理所", "叶榭所"]}
+
+
+def test_deleting_a_partly_loaded_object(org, mark):
+    group = Group.objects.create(name="部分加载")
+    start = services.checkpoint()[0]
+    Group.objects.only("id").get(pk=group.pk).delete()
+    deleted = only(records_since(start), action="delete")
+    assert deleted.changes_data == {"id": group.pk, "name": "部分加载"}
+    assert deleted.object_repr == "部分加载"

@@ -47,6 +47,7 @@ def phone(browser):
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
+        locale="zh-CN",
     )
     yield context.new_page()
     context.close()

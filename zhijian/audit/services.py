@@ -139,7 +139,7 @@ def log(
         meta = obj._meta.concrete_model._meta
         object_type = object_type or meta.label_lower
         object_id = object_id or ("" if obj.pk is None else str(obj.pk))
-        object_repr = _masked_repr(obj, object_repr or str(obj))
+        object_repr = _masked_repr(obj, object_repr or _text(obj))
         using = using or obj._state.db
     using = using or DEFAULT_DB_ALIAS
     who = _actor_fields(actor)
@@ -183,6 +183,13 @@ def mask(field_name: str, value):
     from zhijian.core.masking import mask as mask_value
 
     return mask_value(field_name, str(value))
+
+
+def _text(obj) -> str:
+    try:
+        return str(obj)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not prevent the audit record
+        return f"{obj._meta.verbose_name} #{obj.pk}"
 
 
 def _masked_repr(obj, text: str) -> str:

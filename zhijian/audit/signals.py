@@ -131,10 +131,17 @@ def _shown(name, value, personal, secret, *, snapshot: bool):
     return value
 
 
+NOT_LOADED = "(未加载)"
+
+
 def snapshot(instance) -> dict:
+    """``{field: value}`` of an instance; fields deferred by ``only()`` are not fetched."""
     concrete, _compared, personal, secret = _fields(type(instance))
+    deferred = instance.get_deferred_fields()
     return {
-        f.name: _shown(f.name, f.value_from_object(instance), personal, secret, snapshot=True)
+        f.name: NOT_LOADED
+        if f.attname in deferred
+        else _shown(f.name, f.value_from_object(instance), personal, secret, snapshot=True)
         for f in concrete
     }
 
@@ -152,7 +159,9 @@ def _lock_if_transaction(using: str) -> None:
 def _pre_save(sender, instance, raw=False, using=None, update_fields=None, **kwargs):
     if not is_audited(sender):
         return
-    if instance._state.adding or instance.pk is None:
+    if instance.pk is None or (instance._state.adding and sender._meta.pk.has_default()):
+        # Certainly an insert. (A new instance with an explicit pk may update an existing
+        # row, so its old values are read like any update's.)
         instance.__dict__["_audit_before"] = None
         _lock_if_transaction(using)
         return
@@ -208,6 +217,15 @@ def _post_save(sender, instance, created=False, raw=False, using=None, **kwargs)
             ]
     if changes:
         services.log("update", obj=instance, changes=changes, using=using)
+
+
+def _pre_delete(sender, instance, using=None, **kwargs):
+    """Load fields deferred by ``only()`` while the row exists, for the snapshot and text."""
+    if not is_audited(sender):
+        return
+    deferred = instance.get_deferred_fields()
+    if deferred and instance.pk is not None:
+        instance.refresh_from_db(using=using, fields=list(deferred))
 
 
 def _post_delete(sender, instance, using=None, **kwargs):
@@ -295,6 +313,7 @@ def connect_model_signals() -> None:
         uid = f"audit:{model._meta.label_lower}"
         signals.pre_save.connect(_pre_save, sender=model, weak=False, dispatch_uid=uid)
         signals.post_save.connect(_post_save, sender=model, weak=False, dispatch_uid=uid)
+        signals.pre_delete.connect(_pre_delete, sender=model, weak=False, dispatch_uid=uid)
         signals.post_delete.connect(_post_delete, sender=model, weak=False, dispatch_uid=uid)
         for f in model._meta.local_many_to_many:
             through = f.remote_field.through
