@@ -203,11 +203,11 @@ def _tidy_filter_form(form) -> None:
     for field in form.fields.values():
         if hasattr(field, "empty_label"):
             field.empty_label = _("全部")
-        choices = getattr(field, "choices", None)
-        if isinstance(choices, list) and choices and choices[0][0] in ("", None):
-            field.choices = [("", _("全部")), *choices[1:]]
-        elif hasattr(field.widget, "choices") and field.__class__.__name__ == "NullBooleanField":
+        choices = list(getattr(field, "choices", None) or [])
+        if field.__class__.__name__ == "NullBooleanField":
             field.widget.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
+        elif choices and choices[0][0] in ("", None) and not hasattr(field, "empty_label"):
+            field.choices = [("", _("全部")), *choices[1:]]
 
 
 class Echo:

@@ -30,7 +30,8 @@
     }).catch(function () { btn.textContent = "×"; });
   });
   if (window.matchMedia("(max-width: 760px)").matches) {
-    var nav = document.querySelector("details.nav");
-    if (nav) nav.removeAttribute("open");
+    document.querySelectorAll("details.nav, details.filter-panel").forEach(function (d) {
+      d.removeAttribute("open");
+    });
   }
 })();
