@@ -47,7 +47,7 @@ class AuditRecordFilter(django_filters.FilterSet):
     )
     date_from = django_filters.DateFilter(method="filter_date_from", label=_("起始日期"))
     date_to = django_filters.DateFilter(method="filter_date_to", label=_("截止日期"))
-    action = django_filters.ChoiceFilter(choices=action_choices, label=_("操作"))
+    action = django_filters.ChoiceFilter(choices=[], label=_("操作"))  # see __init__
     username = django_filters.CharFilter(field_name="actor_username", label=_("用户名"))
     unit = django_filters.ModelChoiceFilter(
         queryset=_visible_units,
@@ -64,6 +64,11 @@ class AuditRecordFilter(django_filters.FilterSet):
     class Meta:
         model = AuditRecord
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Actions registered by apps after this module was imported are offered too.
+        self.filters["action"].extra["choices"] = action_choices()
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(created_at__gte=_local_midnight(value))
