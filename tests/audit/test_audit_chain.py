@@ -227,8 +227,15 @@ def test_rewritten_head_is_caught_only_by_an_outside_checkpoint(chain, tmp_path)
 
 def test_checkpoints_accept_a_grown_chain(chain, tmp_path):
     cp_file = tmp_path / "cp.txt"
-    run_audit("checkpoint", "--out", str(cp_file))
+    _code, out, _err = run_audit("checkpoint", "--out", str(cp_file))
+    old_seq, old_head, _when = out.split()
     services.log("login", object_type="core.user")
+    services.log("logout", object_type="core.user")
+    # Yesterday's head is still in today's chain.
+    result = services.verify_chain(expect_head=old_head)
+    assert result.ok and result.head_checkpoint_seq == int(old_seq)
+    result = services.verify_chain(expect_head=old_head, from_seq=int(old_seq) + 1)
+    assert result.ok and result.head_checkpoint_seq == int(old_seq)
     run_audit("checkpoint", "--out", str(cp_file))
     assert len(cp_file.read_text().splitlines()) == 2
     code, out, _err = run_audit("verify", "--checkpoints", str(cp_file))

@@ -364,8 +364,14 @@ def test_station_streets_are_many_to_many_changes(org):
 def test_new_instance_with_an_existing_pk_is_an_update(org, mark):
     unit = org["yexie"]
     same = OrgUnit(
-        pk=unit.pk, code=unit.code, name="叶榭所", short_name=unit.short_name, kind=unit.kind,
-        parent=unit.parent, path=unit.path, created_at=unit.created_at,
+        pk=unit.pk,
+        code=unit.code,
+        name="叶榭所",
+        short_name=unit.short_name,
+        kind=unit.kind,
+        parent=unit.parent,
+        path=unit.path,
+        created_at=unit.created_at,
     )
     same.save()
     record = only(records_since(mark), object_type="core.orgunit")

@@ -33,7 +33,7 @@ class Action(models.TextChoices):
     LOGIN = "login", _("登录")
     LOGOUT = "logout", _("退出")
     LOGIN_FAILED = "login_failed", _("登录失败")
-    LOCKOUT = "lockout", _("账户锁定")
+    LOCKOUT = "lockout", _("账号锁定")
     UNMASK = "unmask", _("查看个人信息")
     EXPORT = "export", _("导出")
     IMPORT = "import", _("导入")

@@ -65,22 +65,7 @@ class OrgUnit(models.Model):
         ordering = ["path"]
 
     def __str__(self) -> str:
-        return str(self.label)
-
-    @property
-    def label(self):
-        """The role's name in the active language (roles.py), falling back to the stored name."""
-        from .roles import ROLES
-
-        role = ROLES.get(self.code)
-        return role.name if role else self.name
-
-    @property
-    def summary(self):
-        from .roles import ROLES
-
-        role = ROLES.get(self.code)
-        return role.description if role else self.description
+        return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("core:unit_detail", args=[self.pk])

@@ -3,6 +3,8 @@
 verify      recompute the SM3 hash chain of the audit log and name the first broken record.
             Exit status 0 and ``OK: N records, head seq S hash H``, or exit status 1 and
             ``BROKEN at record #S (time, action, object): 中文原因 / English reason``.
+            ``--expect-head HASH`` (or ``SEQ:HASH``) and ``--checkpoints FILE`` check hashes kept
+            outside the database: each must still be in the chain at its place.
 checkpoint  print the current chain head (``SEQ HASH TIME``) and, with ``--out FILE``, append
             it to FILE. Keep that file outside the database (another machine, paper, e-mail):
             someone who can write to the database can rewrite the chain and its head together,
@@ -38,8 +40,8 @@ class Command(BaseCommand):
         verify.add_argument(
             "--expect-head",
             default=None,
-            help="库外保存的链头：HASH（最后一条记录须为此哈希）或 SEQ:HASH / "
-            "external checkpoint: HASH of the last record, or SEQ:HASH",
+            help="库外保存的链头哈希 HASH（须仍在记录链中）或 SEQ:HASH / "
+            "head hash kept outside the database: HASH (must still be in the chain) or SEQ:HASH",
         )
         verify.add_argument(
             "--checkpoints",
