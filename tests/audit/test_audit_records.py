@@ -300,7 +300,7 @@ def test_lockout_is_recorded(org, inspector, mark):
     assert lockout.actor_username == "inspector"
     assert lockout.unit_code == "310115125"
     assert lockout.ip == "10.0.3.4"
-    assert lockout.action_label == "账户锁定"
+    assert lockout.action_label == "账号锁定"
     assert services.verify_chain().ok
 
 
