@@ -22,7 +22,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import fresh_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 60.0
@@ -74,30 +76,7 @@ def parse_args() -> argparse.Namespace:
 
 def prepare_database(args, workdir: Path) -> tuple[str, callable]:
     """The URL of a fresh database and a function that removes it."""
-    if not args.database_url:
-        path = workdir / "bench.sqlite3"
-
-        def remove() -> None:
-            if args.keep:
-                print(f"kept database {path}")
-
-        return f"sqlite:///{path}", remove
-    import psycopg
-
-    parsed = urlparse(args.database_url)
-    name = f"zhijian_bench_{os.getpid()}"
-    admin_url = urlunparse(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
-
-    def drop() -> None:
-        if args.keep:
-            print(f"kept database {name}")
-            return
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-    return urlunparse(parsed._replace(path=f"/{name}")), drop
+    return fresh_database(args.database_url, workdir, keep=args.keep)
 
 
 def company(rng: random.Random) -> str:
