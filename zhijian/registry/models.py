@@ -97,7 +97,9 @@ class Entity(ScopedRecord):
     status = models.CharField(_("登记状态"), max_length=8, choices=Status.choices, db_index=True)
     established_on = models.DateField(_("成立日期"), db_index=True)
     deregistered_on = models.DateField(_("注销日期"), null=True, blank=True)
-    registered_capital = models.DecimalField(_("注册资本（万元）"), null=True, blank=True, **MONEY_WAN)
+    registered_capital = models.DecimalField(
+        _("注册资本（万元）"), null=True, blank=True, **MONEY_WAN
+    )
     currency = models.CharField(_("币种"), max_length=3, default="CNY")
     legal_rep_name = models.CharField(_("法定代表人"), max_length=100, db_index=True)
     legal_rep = models.ForeignKey(
@@ -160,13 +162,15 @@ class EntityPerson(EntityRecord):
         _("认缴出资额（万元）"), null=True, blank=True, **MONEY_WAN
     )
 
-
     class Meta:
         verbose_name = _("主体人员")
         verbose_name_plural = _("主体人员")
         constraints = [
             models.UniqueConstraint(fields=["entity", "person", "role"], name="entity_person_role")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.role}"
 
 
 class Licence(EntityRecord):
@@ -192,10 +196,12 @@ class Licence(EntityRecord):
     scope = models.TextField(_("经营项目"), blank=True)
     status = models.CharField(_("状态"), max_length=4, choices=Status.choices)
 
-
     class Meta:
         verbose_name = _("行政许可")
         verbose_name_plural = _("行政许可")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class AnnualReport(EntityRecord):
@@ -207,17 +213,23 @@ class AnnualReport(EntityRecord):
     equity = models.DecimalField(_("所有者权益合计（万元）"), null=True, blank=True, **MONEY_WAN)
     liabilities = models.DecimalField(_("负债总额（万元）"), null=True, blank=True, **MONEY_WAN)
     revenue = models.DecimalField(_("营业总收入（万元）"), null=True, blank=True, **MONEY_WAN)
-    main_revenue = models.DecimalField(_("主营业务收入（万元）"), null=True, blank=True, **MONEY_WAN)
+    main_revenue = models.DecimalField(
+        _("主营业务收入（万元）"), null=True, blank=True, **MONEY_WAN
+    )
     total_profit = models.DecimalField(_("利润总额（万元）"), null=True, blank=True, **MONEY_WAN)
     net_profit = models.DecimalField(_("净利润（万元）"), null=True, blank=True, **MONEY_WAN)
     tax_paid = models.DecimalField(_("纳税总额（万元）"), null=True, blank=True, **MONEY_WAN)
     paid_in_capital = models.DecimalField(_("实缴资本（万元）"), null=True, blank=True, **MONEY_WAN)
 
-
     class Meta:
         verbose_name = _("年度报告")
         verbose_name_plural = _("年度报告")
-        constraints = [models.UniqueConstraint(fields=["entity", "year"], name="annual_report_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "year"], name="annual_report_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.year}"
 
 
 class InspectionRecord(EntityRecord):
@@ -243,10 +255,12 @@ class InspectionRecord(EntityRecord):
     outcome = models.CharField(_("检查结果"), max_length=12, choices=Outcome.choices)
     findings = models.PositiveIntegerField(_("问题数"), null=True, blank=True)
 
-
     class Meta:
         verbose_name = _("检查记录")
         verbose_name_plural = _("检查记录")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class PenaltyRecord(ScopedRecord):
@@ -280,10 +294,12 @@ class PenaltyRecord(ScopedRecord):
     authority = models.CharField(_("处罚机关"), max_length=100)
     brand_model = models.CharField(_("涉案品牌型号"), max_length=200, blank=True)
 
-
     class Meta:
         verbose_name = _("行政处罚")
         verbose_name_plural = _("行政处罚")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class ComplaintRecord(ScopedRecord):
@@ -316,6 +332,9 @@ class ComplaintRecord(ScopedRecord):
         verbose_name = _("投诉举报")
         verbose_name_plural = _("投诉举报")
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class Sampling(EntityRecord):
     class Result(models.TextChoices):
@@ -331,10 +350,12 @@ class Sampling(EntityRecord):
     result = models.CharField(_("检验结论"), max_length=4, choices=Result.choices)
     failed_items = models.CharField(_("不合格项目"), max_length=300, blank=True)
 
-
     class Meta:
         verbose_name = _("监督抽检")
         verbose_name_plural = _("监督抽检")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class CreditListing(EntityRecord):
@@ -350,7 +371,6 @@ class CreditListing(EntityRecord):
     removed_on = models.DateField(_("移出日期"), null=True, blank=True)
     removal_reason = models.CharField(_("移出原因"), max_length=300, blank=True)
 
-
     class Meta:
         verbose_name = _("信用名单")
         verbose_name_plural = _("信用名单")
@@ -359,3 +379,6 @@ class CreditListing(EntityRecord):
                 fields=["entity", "list_type", "listed_on"], name="credit_listing_key"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.list_type} {self.listed_on}"
