@@ -55,3 +55,76 @@ def make_auditrecord(unit: OrgUnit, tag: str):
             "export", object_type="test.marker", object_id=tag, object_repr=f"{tag}审计对象"
         )
     return record, [f"{tag}审计对象"]
+
+
+# --- the market-entity register ---------------------------------------------------------------
+
+_counter = iter(range(1, 10**6))
+
+
+def _entity(unit: OrgUnit, tag: str):
+    from zhijian.core.identifiers import uscc_check_char
+    from zhijian.registry.models import Entity
+
+    body = f"91{unit.code[:6]}MA{next(_counter):07d}"[:17]
+    uscc = body + uscc_check_char(body)
+    return Entity.objects.create(
+        uscc=uscc,
+        name=f"{tag}有限公司",
+        kind=Entity.Kind.PRIVATE,
+        status=Entity.Status.ACTIVE,
+        established_on="2020-01-01",
+        legal_rep_name=f"{tag}法人",
+        address=f"{tag}路1号",
+        unit=unit,
+    )
+
+
+@factory("registry.entity")
+def make_entity(unit: OrgUnit, tag: str):
+    entity = _entity(unit, tag)
+    return entity, [entity.name, entity.uscc, entity.legal_rep_name]
+
+
+def _record(model_name: str):
+    def make(unit: OrgUnit, tag: str):
+        from zhijian.registry import models as m
+
+        entity = _entity(unit, tag)
+        number = f"NO-{tag}"
+        common = {"entity": entity, "unit": unit}
+        builders = {
+            "licence": lambda: m.Licence.objects.create(
+                number=number, licence_type="食品经营许可证", issuer="市场监管局",
+                issued_on="2021-01-01", status="有效", **common),
+            "annualreport": lambda: m.AnnualReport.objects.create(year=2024, **common),
+            "inspectionrecord": lambda: m.InspectionRecord.objects.create(
+                number=number, inspected_on="2024-05-01", method="日常检查", authority="所",
+                outcome="未发现问题", **common),
+            "penaltyrecord": lambda: m.PenaltyRecord.objects.create(
+                number=number, party=entity.name, violation="虚假宣传", measures="罚款",
+                decided_on="2024-01-01", authority="区局", **common),
+            "complaintrecord": lambda: m.ComplaintRecord.objects.create(
+                number=number, kind="投诉", received_at="2024-01-01T10:00:00+08:00",
+                respondent_name=entity.name, text=f"{tag}投诉内容", **common),
+            "sampling": lambda: m.Sampling.objects.create(
+                number=number, category="食品", product="面包", sampled_on="2024-03-01",
+                result="合格", **common),
+            "creditlisting": lambda: m.CreditListing.objects.create(
+                list_type="经营异常名录", reason="未按时年报", listed_on="2024-07-01",
+                authority="区局", **common),
+            "entityperson": lambda: m.EntityPerson.objects.create(
+                person=m.Person.objects.create(id_number=f"ID{tag}", name=f"{tag}股东"),
+                role="股东", **common),
+        }  # fmt: skip
+        record = builders[model_name]()
+        return record, [entity.name, entity.uscc]
+
+    return make
+
+
+for _name in (
+    "licence", "annualreport", "inspectionrecord", "penaltyrecord", "complaintrecord",
+    "sampling", "creditlisting", "entityperson",
+):  # fmt: skip
+    factory(f"registry.{_name}")(_record(_name))

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "zhijian.dictionaries",
     "zhijian.core",
     "zhijian.audit",
+    "zhijian.registry",
 ]
 
 MIDDLEWARE = [

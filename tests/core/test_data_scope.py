@@ -102,10 +102,27 @@ def concrete_urls(route: str, world) -> list[tuple[str, bool]]:
     params = re.findall(r"<(?:(\w+):)?(\w+)>", route)
     if not params:
         return [("/" + route, False)]
+    names = {name for _converter, name in params}
+    if {"app_label", "model_name"} <= names:
+        # A generic object route: try each scoped model with its own records and fields.
+        return [url for model in scoped_models() for url in fill(route, params, world, model)]
+    return fill(route, params, world, None)
+
+
+def fill(route, params, world, model) -> list[tuple[str, bool]]:
     values = []
     for converter, name in params:
         converter = converter or "str"
-        if converter == "int":
+        if model is not None and name == "app_label":
+            values.append([model._meta.app_label])
+        elif model is not None and name == "model_name":
+            values.append([model._meta.model_name])
+        elif model is not None and name == "field":
+            values.append(sorted(getattr(model, "personal_fields", ())) or ["name"])
+        elif model is not None and converter in ("int", "str") and name in ("pk", "id"):
+            label = label_of(model)
+            values.append([str(world["foreign_ids"][label]), str(world["own_ids"][label])])
+        elif converter == "int":
             values.append(sorted(object_ids(world)))
         elif converter in ("str", "slug"):
             values.append(sorted(str_vocabulary(name, world)))
@@ -199,6 +216,9 @@ def walk(world, who) -> tuple[list[str], set[str]]:
             for variant in variants:
                 for method in ("get", "post"):
                     response = getattr(client, method)(variant)
+                    if method == "post":  # a POST may reset the walker's own password
+                        type(user).objects.filter(pk=user.pk).update(must_change_password=False)
+                        client.force_login(type(user).objects.get(pk=user.pk))
                     if response.status_code >= 500:
                         problems.append(f"{method.upper()} {variant} → {response.status_code}")
                     elif response.status_code == 200:

@@ -41,6 +41,15 @@ DICTIONARY_READ = {
     "dictionaries.view_calendarday",
 }
 
+# The market-entity register: every business role reads it within its data scope.
+REGISTRY_READ = {
+    f"registry.view_{model}"
+    for model in (
+        "entity", "person", "entityperson", "licence", "annualreport", "inspectionrecord",
+        "penaltyrecord", "complaintrecord", "sampling", "creditlisting",
+    )
+}  # fmt: skip
+
 # app_label.codename per role; apps add their own business permissions here.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     SYSADMIN: {
@@ -56,8 +65,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "dictionaries.change_calendarday",
         "dictionaries.delete_calendarday",
     },
-    CITY_OFFICER: {"core.view_orgunit", "core.view_user", *DICTIONARY_READ},
-    DISTRICT_OFFICER: {"core.view_orgunit", "core.view_user", *DICTIONARY_READ},
-    STATION_INSPECTOR: {"core.view_orgunit", *DICTIONARY_READ},
+    CITY_OFFICER: {"core.view_orgunit", "core.view_user", *DICTIONARY_READ, *REGISTRY_READ},
+    DISTRICT_OFFICER: {"core.view_orgunit", "core.view_user", *DICTIONARY_READ, *REGISTRY_READ},
+    STATION_INSPECTOR: {"core.view_orgunit", *DICTIONARY_READ, *REGISTRY_READ},
     AUDITOR: {"audit.view_auditrecord", "core.view_orgunit", "core.view_user"},
 }
