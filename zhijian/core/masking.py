@@ -10,24 +10,24 @@ from __future__ import annotations
 UNMASK_PERMISSION = "core.unmask_personal_data"
 
 
-def mask_id_number(value: str | None) -> str:
-    """Citizen ID number: first 3 and last 4 kept, e.g. 310***********123X."""
+def _keep_ends(value: str | None, start: int, end: int) -> str:
+    """Keep ``start`` leading and ``end`` trailing characters; stars in between."""
     if not value:
         return ""
     value = str(value)
-    if len(value) <= 7:
+    if len(value) <= start + end:
         return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return value[:start] + "*" * (len(value) - start - end) + value[-end:]
+
+
+def mask_id_number(value: str | None) -> str:
+    """Citizen ID number: first 3 and last 4 kept, e.g. 310***********123X."""
+    return _keep_ends(value, 3, 4)
 
 
 def mask_mobile(value: str | None) -> str:
     """Mainland mobile number: first 3 and last 4 kept, e.g. 138****5678."""
-    if not value:
-        return ""
-    digits = str(value)
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return _keep_ends(value, 3, 4)
 
 
 def mask_name(value: str | None) -> str:
@@ -40,12 +40,7 @@ def mask_name(value: str | None) -> str:
 
 def mask_generic(value: str | None, keep_start: int = 1, keep_end: int = 1) -> str:
     """Any other personal string (addresses, e-mail, bank accounts)."""
-    if not value:
-        return ""
-    value = str(value)
-    if len(value) <= keep_start + keep_end:
-        return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+    return _keep_ends(value, keep_start, keep_end)
 
 
 MASKERS = {
