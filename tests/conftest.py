@@ -59,3 +59,17 @@ def sysadmin(org, make_user):
 @pytest.fixture
 def auditor(org, make_user):
     return make_user("auditor", org["city"], [roles.AUDITOR])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches (dictionaries, unit index) outlive a test's rolled-back transaction:
+    drop them around every test so that no test sees another test's rows."""
+    from zhijian.dictionaries.services import clear_caches
+    from zhijian.registry.location import clear_cache
+
+    clear_caches()
+    clear_cache()
+    yield
+    clear_caches()
+    clear_cache()

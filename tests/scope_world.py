@@ -128,3 +128,32 @@ for _name in (
     "sampling", "creditlisting", "entityperson",
 ):  # fmt: skip
     factory(f"registry.{_name}")(_record(_name))
+
+
+# --- data exchange (import batches) -----------------------------------------------------------
+
+
+@factory("exchange.importbatch")
+def make_importbatch(unit: OrgUnit, tag: str):
+    from zhijian.exchange.models import ImportBatch, RejectedRow
+
+    batch = ImportBatch.objects.create(
+        table="entities",
+        source=f"{tag}来源部门",
+        file_name=f"{tag}.csv",
+        status=ImportBatch.Status.DONE,
+        headers=["统一社会信用代码", "名称"],
+        rows_read=1,
+        rejected=1,
+        unit=unit,
+    )
+    RejectedRow.objects.create(
+        batch=batch,
+        row_number=2,
+        column="名称",
+        value=f"{tag}拒绝值",
+        reason="必填项为空",
+        errors=[["名称", f"{tag}拒绝值", "必填项为空"]],
+        raw={"统一社会信用代码": "X", "名称": f"{tag}拒绝值"},
+    )
+    return batch, [f"{tag}来源部门", f"{tag}.csv", f"{tag}拒绝值"]

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "zhijian.core",
     "zhijian.audit",
     "zhijian.registry",
+    "zhijian.exchange",
 ]
 
 MIDDLEWARE = [

@@ -37,3 +37,16 @@ def test_openapi_schema_and_docs_need_no_cdn(client, officer):
     docs = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/" in docs
     assert "cdn" not in docs.lower() and "jsdelivr" not in docs.lower()
+
+
+def test_filter_choices_stay_scoped_after_schema_generation(client, org, officer):
+    """The schema generator touches the class-level filters; choices must still be per user."""
+    client.force_login(officer)
+    assert client.get("/api/v1/schema/").status_code == 200
+    page = client.get("/users/").content.decode()
+    assert "浦东新区市场监督管理局" in page
+    assert "松江区市场监督管理局" not in page
+    assert client.get("/api/v1/users/", {"unit": org["songjiang"].pk}).status_code == 400
+    # The entity filter's district choices are built per user (its class-level list is empty).
+    assert client.get("/api/v1/entities/", {"district": "310115"}).status_code == 200
+    assert client.get("/api/v1/entities/", {"district": "310117"}).status_code == 400

@@ -36,13 +36,13 @@ def test_console_script_runs_management_commands(tmp_path):
 def test_demo_needs_demo_mode(settings):
     settings.DEMO_MODE = False
     with pytest.raises(CommandError, match="ZHIJIAN_DEMO"):
-        call_command("demo", "--no-serve")
+        call_command("demo", "--no-serve", "--entities", "300")
 
 
 @pytest.mark.django_db
 def test_demo_loads_the_tree_and_logins(settings, capsys, client):
     settings.DEMO_MODE = True
-    call_command("demo", "--no-serve")
+    call_command("demo", "--no-serve", "--entities", "300")
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8000/" in out
     assert "admin" in out and "Zhijian@2026" in out
@@ -51,7 +51,7 @@ def test_demo_loads_the_tree_and_logins(settings, capsys, client):
     response = client.post("/login/", {"username": "pudong", "password": "Zhijian@2026"})
     assert response.status_code == 302
     # Running it again changes nothing.
-    call_command("demo", "--no-serve")
+    call_command("demo", "--no-serve", "--entities", "300")
     assert User.objects.filter(username="admin").count() == 1
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhijian.core.filters import FilterSet
 from zhijian.core.models import OrgUnit
 
 from .models import AuditRecord, action_choices
@@ -31,7 +32,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-class AuditRecordFilter(django_filters.FilterSet):
+class AuditRecordFilter(FilterSet):
     """Time range, action, user, unit (with its subtree), object and free text.
 
     ``since``/``until`` take date-times (ISO 8601, for the API); ``date_from``/``date_to`` take

@@ -27,6 +27,17 @@ class MenuGroup:
 MENU: list[MenuGroup] = [
     MenuGroup(_("工作台"), (MenuItem(_("首页"), "core:home"),)),
     MenuGroup(
+        _("市场主体"),
+        (MenuItem(_("主体查询"), "registry:entity_search", "registry.view_entity"),),
+    ),
+    MenuGroup(
+        _("数据归集"),
+        (
+            MenuItem(_("数据导入"), "exchange:upload", "exchange.import_data"),
+            MenuItem(_("归集信息反馈"), "exchange:batch_list", "exchange.view_importbatch"),
+        ),
+    ),
+    MenuGroup(
         _("系统管理"),
         (
             MenuItem(_("组织机构"), "core:unit_list", "core.view_orgunit"),

@@ -50,6 +50,8 @@ REGISTRY_READ = {
     )
 }  # fmt: skip
 
+EXCHANGE_IMPORT = {"exchange.import_data", "exchange.view_importbatch"}
+
 # app_label.codename per role; apps add their own business permissions here.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     SYSADMIN: {
@@ -65,8 +67,25 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "dictionaries.change_calendarday",
         "dictionaries.delete_calendarday",
     },
-    CITY_OFFICER: {"core.view_orgunit", "core.view_user", *DICTIONARY_READ, *REGISTRY_READ},
-    DISTRICT_OFFICER: {"core.view_orgunit", "core.view_user", *DICTIONARY_READ, *REGISTRY_READ},
-    STATION_INSPECTOR: {"core.view_orgunit", *DICTIONARY_READ, *REGISTRY_READ},
+    CITY_OFFICER: {
+        "core.view_orgunit",
+        "core.view_user",
+        *DICTIONARY_READ,
+        *REGISTRY_READ,
+        *EXCHANGE_IMPORT,
+    },
+    DISTRICT_OFFICER: {
+        "core.view_orgunit",
+        "core.view_user",
+        *DICTIONARY_READ,
+        *REGISTRY_READ,
+        *EXCHANGE_IMPORT,
+    },
+    STATION_INSPECTOR: {
+        "core.view_orgunit",
+        *DICTIONARY_READ,
+        *REGISTRY_READ,
+        "exchange.view_importbatch",
+    },
     AUDITOR: {"audit.view_auditrecord", "core.view_orgunit", "core.view_user"},
 }

@@ -1,10 +1,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from zhijian.core.filters import FilterSet
+
 from .models import CalendarDay, Division, Industry
 
 
-class CalendarDayFilter(django_filters.FilterSet):
+class CalendarDayFilter(FilterSet):
     year = django_filters.NumberFilter(label=_("年份"), field_name="date__year")
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=CalendarDay.Kind.choices)
 
@@ -13,7 +15,7 @@ class CalendarDayFilter(django_filters.FilterSet):
         fields = ["year", "kind"]
 
 
-class DivisionFilter(django_filters.FilterSet):
+class DivisionFilter(FilterSet):
     level = django_filters.ChoiceFilter(label=_("层级"), choices=Division.Level.choices)
     parent = django_filters.CharFilter(label=_("上级区划代码"), field_name="parent__code")
     is_current = django_filters.BooleanFilter(label=_("现行"))
@@ -23,7 +25,7 @@ class DivisionFilter(django_filters.FilterSet):
         fields = ["level", "parent", "is_current"]
 
 
-class IndustryFilter(django_filters.FilterSet):
+class IndustryFilter(FilterSet):
     level = django_filters.ChoiceFilter(label=_("层级"), choices=Industry.Level.choices)
     parent = django_filters.CharFilter(label=_("上级代码"), field_name="parent__code")
 
