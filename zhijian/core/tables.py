@@ -203,6 +203,8 @@ def _tidy_filter_form(form) -> None:
     for field in form.fields.values():
         if hasattr(field, "empty_label"):
             field.empty_label = _("全部")
+            if hasattr(field, "_choices"):  # django-filter's ChoiceField: rebuild the widget's list
+                field.choices = [c for c in field._choices if c[0] not in ("", None)]
         choices = list(getattr(field, "choices", None) or [])
         if field.__class__.__name__ == "NullBooleanField":
             field.widget.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
