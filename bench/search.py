@@ -3,15 +3,16 @@
 Fills a fresh database with synthetic Shanghai-like entities (own fast generator: raw
 executemany; realistic Chinese names, people and addresses, so that bigram selectivity is
 realistic), then times ``search_entities`` as the search page and the API run it: the data
-scope of a district user, the capped count and the first page (20 rows) in the default
-order (relevance, then establishment date).
+scope of a district user (then the city), the capped count and the first page (20 rows) in
+the order ``search_entities`` chooses (exact/prefix/other then newest established; broad
+queries newest registered first). The fill uses ``search.bulk_loading()``.
 
 Query kinds (random, drawn from the generated data): 2-, 3- and 6-character name fragments,
 USCC prefixes (4–10 characters), legal representative names and address fragments (3–6
 characters).
 
     .venv/bin/python bench/search.py --entities 3400000 [--database-url URL] [--queries 50]
-        [--keep] [--reuse PATH_OR_URL]
+        [--keep] [--reuse PATH_OR_URL] [--fill-only]
 """
 
 from __future__ import annotations

@@ -126,6 +126,8 @@ def _database() -> dict:
             "timeout": 30,
             "init_command": (
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+                # Each request opens a connection: keep the database pages mapped and cached.
+                "PRAGMA mmap_size=1073741824;PRAGMA cache_size=-65536;"
             ),
         }
         config.setdefault("TEST", {})["NAME"] = os.environ.get("ZHIJIAN_TEST_SQLITE_NAME")

@@ -139,7 +139,7 @@ class TableView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
         from zhijian.audit.services import log
 
         qs = self.get_queryset()
-        count = min(qs.count(), EXPORT_LIMIT)
+        count = qs[:EXPORT_LIMIT].count()
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         filename = f"{self.export_name}-{stamp}.{fmt}"
         log(

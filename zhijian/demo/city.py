@@ -1035,8 +1035,15 @@ def generate_city(
     using: str = "default",
 ) -> CityResult:
     """Write ``n`` entities with their records; the ground truth goes to ``ground_truth``."""
+    from zhijian.registry.search import bulk_loading
+
     generator = CityGenerator(n, seed, today=today, using=using)
-    result = generator.run(progress)
+    if using == "default":
+        # The search index is rebuilt once at the end instead of by a trigger per row.
+        with bulk_loading():
+            result = generator.run(progress)
+    else:
+        result = generator.run(progress)
     if ground_truth:
         path = Path(ground_truth)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,11 @@
 """Entity search: one function for the search page, the API and exports.
 
-``search_entities(queryset, q)`` filters a queryset that already carries the data scope
-(``Entity.objects.visible_to(user)``) and annotates ``search_rank`` (0 exact name or USCC,
-1 name starts with the query, 2 any other match). Callers order by
-``SEARCH_ORDERING`` when a query is given.
+``search_entities(queryset, q, user=user)`` filters a queryset that already carries the data
+scope (``Entity.objects.visible_to(user)``), annotates ``search_rank`` (0 exact name or USCC,
+1 name starts with the query / USCC prefix, 2 any other match) and returns it ordered by
+relevance; the ordering rule (exact first; broad queries newest registered first) is in the
+function's docstring. A caller's explicit sort replaces it. Counts go through
+``CappedPaginator`` (at most 10,000 + 1 rows are counted).
 
 The query is split on white space; every term must match (AND):
 
@@ -12,13 +14,23 @@ The query is split on white space; every term must match (AND):
 - any other term of two or more characters → a fragment of the name, the legal
   representative's name or the address, through the bigram index of migration 0002:
   SQLite: a phrase of the term's bigrams in the FTS5 table ``registry_entity_search``
-  (consecutive bigrams in one column = the exact substring; no recheck needed);
+  (consecutive bigrams in one column = the exact substring; no recheck needed); the table's
+  fourth column holds the entity's unit (``u<id>``, migration 0003) so that the data scope
+  of a district or station user is applied inside the index;
   PostgreSQL: ``registry_bigrams(doc) @> registry_bigrams(term)`` on the GIN index, rechecked
   with ``icontains`` on the three fields;
 - a single character → ``icontains`` on the three fields (correct, not indexed).
 
+Speed (SQLite, see bench/search.py): one pass over the index fetches at most
+``BROAD_MATCHES`` + 1 matching ids. A narrow query (≤ ``BROAD_MATCHES``) is then an id list,
+ranked and sorted in full; a broad one is a join driven by the FTS table in descending id
+order, so the first page and the capped count stop early. A USCC prefix that no text
+contains follows the (unit_id, uscc) / unique USCC index in USCC order.
+
 The indexes are kept current by the database itself (SQLite triggers, a PostgreSQL expression
-index), so importers and generators need do nothing; ``rebuild_search_index()`` rebuilds the
+index), so single writes need nothing. Bulk loaders (the demo generator, importers) should
+wrap their inserts in ``bulk_loading()``: the per-row triggers are dropped and the index is
+rebuilt once at exit (about 5x faster loading). ``rebuild_search_index()`` rebuilds the
 SQLite table after it has been dropped or restored from elsewhere.
 """
 
@@ -107,6 +119,8 @@ def _sqlite_match_ids(match: str, limit: int) -> list[int]:
 
 
 def _ids_condition(ids: list[int]) -> Q:
+    if connection.vendor != "sqlite":
+        return Q(pk__in=ids)
     # One parameter however many ids (json_each is built into SQLite ≥ 3.38).
     return Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),)))
 
@@ -162,15 +176,15 @@ def _scope_units(user) -> list[int] | None:
 
 
 def _search_uscc_term(queryset, term: str, table: str, user):
-    """A query of one USCC-like term; ``None`` when no USCC at all starts with it (SQLite:
-    then it is searched as a plain fragment, "2547", "155")."""
+    """A query of one USCC-like term; ``None`` when no USCC at all starts with it: then it is
+    searched as a plain fragment ("2547", "155")."""
     rank = Case(
         When(uscc=term.upper(), then=Value(0)),
         When(_uscc_condition(term), then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),
     )
-    if connection.vendor != "sqlite":
+    if connection.vendor not in ("sqlite", "postgresql"):
         condition = _uscc_condition(term) | _text_condition([term], table)
         queryset = queryset.filter(condition)
         return queryset.annotate(search_rank=rank).order_by("search_rank", "uscc")
@@ -181,8 +195,17 @@ def _search_uscc_term(queryset, term: str, table: str, user):
     )
     if not uscc_ids:
         return None
-    match = _sqlite_match_expression([term], _scope_units(user))
-    ids = _sqlite_match_ids(match, BROAD_MATCHES + 1)
+    if connection.vendor == "sqlite":
+        match = _sqlite_match_expression([term], _scope_units(user))
+        ids = _sqlite_match_ids(match, BROAD_MATCHES + 1)
+        text = _sqlite_match(match)
+    else:
+        text = _pg_match(term, table)
+        ids = list(
+            queryset.model._base_manager.filter(text).values_list("pk", flat=True)[
+                : BROAD_MATCHES + 1
+            ]
+        )
     if not ids:  # no text contains it: USCC prefix only, in the order of the unique index
         queryset = queryset.filter(_uscc_condition(term))
         return queryset.annotate(search_rank=rank).order_by("uscc")
@@ -190,7 +213,7 @@ def _search_uscc_term(queryset, term: str, table: str, user):
         # Both parts small: one id list, ranked and sorted in full.
         condition = _ids_condition(sorted(set(ids) | set(uscc_ids)))
     else:  # a broad USCC prefix that is also in some texts (rare): correct, not fast
-        condition = _uscc_condition(term) | _sqlite_match(match)
+        condition = _uscc_condition(term) | text
     queryset = queryset.filter(condition)
     return queryset.annotate(search_rank=rank).order_by("search_rank", "uscc")
 
@@ -376,5 +399,7 @@ def bulk_loading():
                 for _name, sql in saved:
                     cursor.execute(sql)
             else:
+                # Inside a transaction, deferred FK checks must run before CREATE INDEX.
+                connection.check_constraints()
                 for (sql,) in saved:
                     cursor.execute(sql)
