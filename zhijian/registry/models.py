@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhijian.core.scope import ScopedManager
 
@@ -58,7 +59,7 @@ class Person(SourcedModel):
 
     id_number = models.CharField(_("证件号码"), max_length=32, unique=True)
     name = models.CharField(_("姓名"), max_length=100, db_index=True)
-    id_is_citizen = models.BooleanField(_("公民身份号码"), default=True)
+    id_is_citizen = models.BooleanField(_("证件为公民身份号码"), default=True)
 
     personal_fields = ("id_number",)
 
@@ -176,7 +177,7 @@ class EntityPerson(EntityRecord):
 class Licence(EntityRecord):
     class Status(models.TextChoices):
         VALID = "有效", _("有效")
-        CANCELLED = "注销", _("注销")
+        CANCELLED = "注销", pgettext_lazy("licence status", "注销")
         REVOKED = "吊销", _("吊销")
         WITHDRAWN = "撤销", _("撤销")
         EXPIRED = "过期", _("过期")

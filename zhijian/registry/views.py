@@ -114,7 +114,7 @@ register_section(
          ("get_method_display", gettext_lazy("检查方式")), ("item", gettext_lazy("监管事项")),
          ("authority", gettext_lazy("检查机关")), ("get_outcome_display", gettext_lazy("检查结果"))),
         events=(Event("inspected_on", lambda r: _("%(method)s：%(outcome)s")
-                      % {"method": r.method, "outcome": r.outcome}),),
+                      % {"method": r.get_method_display(), "outcome": r.get_outcome_display()}),),
     )
 )  # fmt: skip
 register_section(
@@ -135,7 +135,7 @@ register_section(
          ("issue_category", gettext_lazy("问题类别")), ("status", gettext_lazy("处理状态"))),
         masked={"claimant_name": "name"},
         events=(Event("received_at", lambda r: _("%(kind)s登记 %(number)s")
-                      % {"kind": r.kind, "number": r.number}),),
+                      % {"kind": r.get_kind_display(), "number": r.number}),),
     )
 )  # fmt: skip
 register_section(
@@ -146,7 +146,7 @@ register_section(
          ("get_result_display", gettext_lazy("检验结论")),
          ("failed_items", gettext_lazy("不合格项目"))),
         events=(Event("sampled_on", lambda r: _("抽检%(product)s：%(result)s")
-                      % {"product": r.product, "result": r.result}),),
+                      % {"product": r.product, "result": r.get_result_display()}),),
     )
 )  # fmt: skip
 register_section(
@@ -156,8 +156,8 @@ register_section(
          ("listed_on", gettext_lazy("列入日期")), ("authority", gettext_lazy("列入机关")),
          ("removed_on", gettext_lazy("移出日期"))),
         events=(
-            Event("listed_on", lambda r: _("列入%(list)s") % {"list": r.list_type}),
-            Event("removed_on", lambda r: _("移出%(list)s") % {"list": r.list_type}),
+            Event("listed_on", lambda r: _("列入%(list)s") % {"list": r.get_list_type_display()}),
+            Event("removed_on", lambda r: _("移出%(list)s") % {"list": r.get_list_type_display()}),
         ),
     )
 )  # fmt: skip
