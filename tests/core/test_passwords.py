@@ -102,3 +102,12 @@ def test_user_form_rejects_bad_mobile_with_chinese_message(client, org, sysadmin
     errors = response.context["form"].errors
     assert "mobile" in errors
     assert any("手机" in e or "位" in e for e in errors["mobile"])
+
+
+def test_form_cancel_goes_back_without_javascript_links(client, org, sysadmin):
+    client.force_login(sysadmin)
+    page = client.get("/users/new/", HTTP_REFERER="http://testserver/users/?q=x").content.decode()
+    assert 'href="http://testserver/users/?q=x"' in page
+    assert "javascript:" not in page
+    page = client.get("/users/new/", HTTP_REFERER="http://evil.example/").content.decode()
+    assert "evil.example" not in page

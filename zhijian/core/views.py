@@ -93,8 +93,23 @@ class FormPageMixin:
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["title"] = self.title
-        ctx["cancel_url"] = self.request.GET.get("next") or ""
+        ctx["cancel_url"] = self.cancel_url()
         return ctx
+
+    def cancel_url(self) -> str:
+        """Back to where the user came from (never off-site; no javascript: links under CSP)."""
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        for candidate in (self.request.GET.get("next"), self.request.headers.get("Referer")):
+            if (
+                candidate
+                and self.request.path not in candidate
+                and url_has_allowed_host_and_scheme(
+                    candidate, allowed_hosts={self.request.get_host()}
+                )
+            ):
+                return candidate
+        return ""
 
 
 # --- organisation units ------------------------------------------------------------------------
