@@ -17,6 +17,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -216,6 +217,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
