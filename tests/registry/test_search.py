@@ -384,3 +384,9 @@ def test_bulk_loading_restores_the_index_on_error(data, org):
     data["pudong_tech"].name = "上海浦东晨星科技有限公司"
     data["pudong_tech"].save()
     assert names(search("晨星")) == ["上海浦东晨星科技有限公司"]
+
+
+def test_search_page_says_when_the_count_is_capped(data, viewer, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 1)
+    body = client_for(viewer).get("/entities/", {"q": "新星"}).content.decode()
+    assert "超过 1 条" in body
