@@ -15,17 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import fresh_database  # noqa: E402
+from common import django_on_fresh_database  # noqa: E402
 
 TARGET_MS = 200.0
 
@@ -114,19 +112,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="zhijian-bench-page-"))
-    if args.reuse:
-        url, cleanup = args.reuse, lambda: None
-    else:
-        url, cleanup = fresh_database(args.database_url, workdir, keep=args.keep)
-    os.environ["ZHIJIAN_DATABASE_URL"] = url
-    os.environ.setdefault("ZHIJIAN_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhijian.settings")
-    import django
-
-    django.setup()
+    url, cleanup, new = django_on_fresh_database(
+        args.database_url, args.reuse, args.keep, "zhijian-bench-page-"
+    )
     from django.contrib.auth.models import Permission
-    from django.core.management import call_command
     from django.test import Client
     from search import fill  # bench/search.py
 
@@ -135,9 +124,7 @@ def main() -> None:
 
     try:
         with context.acting_as(context.cli_context()):
-            if not args.reuse:
-                call_command("migrate", verbosity=0)
-                services.load_default_org_tree()
+            if new:
                 fill(args.background)
             print(f"creating {args.entities} entity files", flush=True)
             usccs = make_files(args.entities)
@@ -169,8 +156,6 @@ def main() -> None:
             )
     finally:
         cleanup()
-        if not args.keep:  # an SQLite database lives in workdir
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -20,17 +20,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import fresh_database  # noqa: E402
+from common import django_on_fresh_database  # noqa: E402
 
 TARGET_MS = 100.0
 
@@ -214,26 +212,15 @@ def main() -> None:
     parser.add_argument("--fill-only", action="store_true", help="fill (with --keep), no queries")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="zhijian-bench-search-"))
-    if args.reuse:
-        url, cleanup = args.reuse, lambda: None
-    else:
-        url, cleanup = fresh_database(args.database_url, workdir, keep=args.keep)
-    os.environ["ZHIJIAN_DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhijian.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    url, cleanup, new = django_on_fresh_database(
+        args.database_url, args.reuse, args.keep, "zhijian-bench-search-"
+    )
     from zhijian.core import context, services
     from zhijian.core.models import OrgUnit, User
 
     try:
         with context.acting_as(context.cli_context()):
-            if not args.reuse:
-                call_command("migrate", verbosity=0)
-                services.load_default_org_tree()
+            if new:
                 print(f"database {url}; filling {args.entities:,} entities", flush=True)
                 fill(args.entities)
             if args.fill_only:
@@ -262,8 +249,6 @@ def main() -> None:
         run_queries(kinds, city)
     finally:
         cleanup()
-        if not args.keep:  # an SQLite database lives in workdir
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
