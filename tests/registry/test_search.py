@@ -390,3 +390,25 @@ def test_search_page_says_when_the_count_is_capped(data, viewer, monkeypatch):
     monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 1)
     body = client_for(viewer).get("/entities/", {"q": "新星"}).content.decode()
     assert "超过 1 条" in body
+
+
+@pytest.mark.parametrize(
+    ("prefix", "following"),
+    [("9131", "9132"), ("91310115MA", "91310115MB"), ("9Y", "A"), ("YY", None), ("9", "A")],
+)
+def test_next_uscc_prefix(prefix, following):
+    from zhijian.registry.search import _next_uscc_prefix
+
+    assert _next_uscc_prefix(prefix) == following
+
+
+def test_uscc_prefix_matching_more_than_the_cap_is_newest_first(org, monkeypatch):
+    zj = org["zhangjiang"]
+    made = [make_entity(zj, f"商行{i}") for i in range(6)]
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 4)
+    found = search("91310115")
+    assert [e.pk for e in found] == sorted((e.pk for e in made), reverse=True)
+    paginator = CappedPaginator(found, 2)
+    assert paginator.count == 4 and paginator.capped
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 10)
+    assert list(search("91310115")) == sorted(made, key=lambda e: e.uscc)

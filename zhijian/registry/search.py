@@ -5,27 +5,29 @@ scope (``Entity.objects.visible_to(user)``), annotates ``search_rank`` (0 exact 
 1 name starts with the query / USCC prefix, 2 any other match) and returns it ordered by
 relevance; the ordering rule (exact first; broad queries newest registered first) is in the
 function's docstring. A caller's explicit sort replaces it. Counts go through
-``CappedPaginator`` (at most 10,000 + 1 rows are counted).
+``CappedPaginator`` (at most 2,000 + 1 rows are counted).
 
 The query is split on white space; every term must match (AND):
 
 - a USCC prefix (2–18 characters of the USCC alphabet, containing a digit) → an index range
-  ``q <= uscc < q + '\\uffff'`` on the unique USCC index (both databases);
+  ``q <= uscc < next prefix`` on the unique USCC index (both databases);
 - any other term of two or more characters → a fragment of the name, the legal
   representative's name or the address, through the bigram index of migration 0002:
   SQLite: a phrase of the term's bigrams in the FTS5 table ``registry_entity_search``
   (consecutive bigrams in one column = the exact substring; no recheck needed); the table's
   fourth column holds the entity's unit (``u<id>``, migration 0003) so that the data scope
   of a district or station user is applied inside the index;
-  PostgreSQL: ``registry_bigrams(doc) @> registry_bigrams(term)`` on the GIN index, rechecked
-  with ``icontains`` on the three fields;
+  PostgreSQL: search_pg.py — the GIN index of migration 0005 (bigrams plus a unit key) or
+  an ordered walk down the primary key, chosen per query from the planner statistics,
+  rechecked with a substring test on the three fields;
 - a single character → ``icontains`` on the three fields (correct, not indexed).
 
 Speed (SQLite, see bench/search.py): one pass over the index fetches at most
 ``BROAD_MATCHES`` + 1 matching ids. A narrow query (≤ ``BROAD_MATCHES``) is then an id list,
 ranked and sorted in full; a broad one is a join driven by the FTS table in descending id
 order, so the first page and the capped count stop early. A USCC prefix that no text
-contains follows the (unit_id, uscc) / unique USCC index in USCC order.
+contains is listed in USCC order; one that more than ``COUNT_CAP`` USCCs in the scope start
+with ("9131") newest first. PostgreSQL: the same rules; search_pg.py says how.
 
 The indexes are kept current by the database itself (SQLite triggers, a PostgreSQL expression
 index), so single writes need nothing. Bulk loaders (the demo generator, importers) should
@@ -44,8 +46,10 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
+
+from . import search_pg
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_TERM = re.compile(rf"^[{USCC_ALPHABET}]{{2,18}}$")
@@ -82,8 +86,28 @@ def fts_phrase(term: str) -> str:
 
 
 def _uscc_condition(term: str) -> Q:
+    """USCCs starting with ``term``: a range on the unique index, ``term`` <= uscc < the
+    next prefix in the USCC alphabet (PostgreSQL estimates this range well; with the bound
+    ``term + U+FFFF`` it estimated 19 rows for 53,154 and chose a plan 500 times slower)."""
     upper = term.upper()
-    return Q(uscc__gte=upper, uscc__lt=upper + "\uffff")
+    following = _next_uscc_prefix(upper)
+    if following is None:
+        return Q(uscc__gte=upper)
+    return Q(uscc__gte=upper, uscc__lt=following)
+
+
+def _next_uscc_prefix(prefix: str) -> str | None:
+    """The smallest string of the USCC alphabet above every USCC starting with ``prefix``."""
+    chars = list(prefix)
+    while chars:
+        position = USCC_ALPHABET.find(chars[-1])
+        if position == -1:
+            return prefix + "\uffff"  # not a USCC prefix at all: nothing sorts between
+        if position + 1 < len(USCC_ALPHABET):
+            chars[-1] = USCC_ALPHABET[position + 1]
+            return "".join(chars)
+        chars.pop()
+    return None
 
 
 def _like_condition(term: str) -> Q:
@@ -119,6 +143,8 @@ def _sqlite_match_ids(match: str, limit: int) -> list[int]:
 
 
 def _ids_condition(ids: list[int]) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))  # one parameter
     if connection.vendor != "sqlite":
         return Q(pk__in=ids)
     # One parameter however many ids (json_each is built into SQLite ≥ 3.38).
@@ -134,15 +160,18 @@ def _sqlite_match(match: str) -> Q:
     )
 
 
-def _pg_match(term: str, table: str) -> Q:
-    # The GIN index is on exactly this expression (migration 0002); icontains rechecks.
-    document = " || ' ' || ".join(f'"{table}"."{f}"' for f in TEXT_FIELDS)
-    indexed = RawSQL(  # noqa: S611 (constant SQL; the term is a parameter)
-        f"registry_bigrams({document}) @> registry_bigrams(%s)",
-        (term,),
-        output_field=BooleanField(),
-    )
-    return Q(indexed) & _like_condition(term)
+def _where_key(queryset) -> tuple:
+    query = queryset.query
+    compiler = query.get_compiler(using=queryset.db)
+    sql, params = compiler.compile(query.where)
+    return (sql, tuple(str(p) for p in params))
+
+
+def _with_count(queryset, count: int):
+    """Tell ``CappedPaginator`` the (capped) count of ``queryset`` found while searching, so
+    that it is not counted again; any later filter changes the WHERE clause and voids it."""
+    queryset.query.search_count_hint = (_where_key(queryset), count)
+    return queryset
 
 
 def _text_condition(terms: list[str], table: str) -> Q:
@@ -150,9 +179,11 @@ def _text_condition(terms: list[str], table: str) -> Q:
     vendor = connection.vendor
     if vendor == "sqlite":
         return _sqlite_match(_sqlite_match_expression(terms, None))
+    if vendor == "postgresql":
+        return search_pg.text_condition(terms, table)
     condition = Q()
     for term in terms:
-        condition &= _pg_match(term, table) if vendor == "postgresql" else _like_condition(term)
+        condition &= _like_condition(term)
     return condition
 
 
@@ -175,6 +206,17 @@ def _scope_units(user) -> list[int] | None:
     return units if len(units) <= MAX_SCOPE_UNITS else None
 
 
+def _scope_hint(queryset, user):
+    """PostgreSQL: the user's units also as ``unit_id IN (…)``, which the (unit, uscc) index
+    can use (the scope itself is a join on the unit path, applied row by row)."""
+    if connection.vendor != "postgresql" or user is None:
+        return queryset
+    scope = search_pg.Scope(user)
+    if scope.units is None or scope.all_units:
+        return queryset
+    return queryset.filter(unit_id__in=scope.units)
+
+
 def _search_uscc_term(queryset, term: str, table: str, user):
     """A query of one USCC-like term; ``None`` when no USCC at all starts with it: then it is
     searched as a plain fragment ("2547", "155")."""
@@ -188,28 +230,29 @@ def _search_uscc_term(queryset, term: str, table: str, user):
         condition = _uscc_condition(term) | _text_condition([term], table)
         queryset = queryset.filter(condition)
         return queryset.annotate(search_rank=rank).order_by("search_rank", "uscc")
-    uscc_ids = list(
-        queryset.model._base_manager.filter(_uscc_condition(term)).values_list("pk", flat=True)[
-            : BROAD_MATCHES + 1
-        ]
-    )
-    if not uscc_ids:
+    if not queryset.model._base_manager.filter(_uscc_condition(term)).exists():
         return None
+    cap = CappedPaginator.COUNT_CAP
+    by_uscc = queryset.filter(_uscc_condition(term))
+    uscc_ids = list(_scope_hint(by_uscc, user).order_by().values_list("pk", flat=True)[: cap + 1])
+    if len(uscc_ids) > cap:
+        # More USCCs in scope start with it than anyone pages through ("9131"): those only,
+        # newest first (a walk down the primary key; USCC order would sort them all).
+        return by_uscc.annotate(search_rank=rank).order_by("-pk")
     if connection.vendor == "sqlite":
         match = _sqlite_match_expression([term], _scope_units(user))
         ids = _sqlite_match_ids(match, BROAD_MATCHES + 1)
         text = _sqlite_match(match)
+        broad = len(ids) > BROAD_MATCHES
     else:
-        text = _pg_match(term, table)
-        ids = list(
-            queryset.model._base_manager.filter(text).values_list("pk", flat=True)[
-                : BROAD_MATCHES + 1
-            ]
-        )
-    if not ids:  # no text contains it: USCC prefix only, in the order of the unique index
-        queryset = queryset.filter(_uscc_condition(term))
-        return queryset.annotate(search_rank=rank).order_by("uscc")
-    if len(ids) <= BROAD_MATCHES and len(uscc_ids) <= BROAD_MATCHES:
+        text = search_pg.text_condition([term], table)
+        found = search_pg.fragment_ids([term], user, CappedPaginator.COUNT_CAP)
+        broad = found is None or len(found) > BROAD_MATCHES
+        ids = found or []
+    if not ids and not broad:  # no text contains it: USCC prefix only, in USCC order
+        found = queryset.filter(_ids_condition(uscc_ids))
+        return found.annotate(search_rank=rank).order_by("uscc")
+    if not broad and len(uscc_ids) <= BROAD_MATCHES:
         # Both parts small: one id list, ranked and sorted in full.
         condition = _ids_condition(sorted(set(ids) | set(uscc_ids)))
     else:  # a broad USCC prefix that is also in some texts (rare): correct, not fast
@@ -286,17 +329,40 @@ def search_entities(queryset, q: str, user=None):
                 order_by=[f"-{SEARCH_TABLE}.rowid"],
             ).annotate(search_rank=rank)
         queryset = queryset.filter(_ids_condition(ids))
+    elif fragments and connection.vendor == "postgresql":
+        return _pg_fragment_search(queryset, fragments, user, rank)
     elif fragments:
         queryset = queryset.filter(_text_condition(fragments, table))
     return queryset.annotate(search_rank=rank).order_by(*SEARCH_ORDERING)
 
 
+def _pg_fragment_search(queryset, fragments: list[str], user, rank):
+    """PostgreSQL (search_pg.py): as SQLite, up to ``BROAD_MATCHES`` matches ranked and
+    more newest first."""
+    table = queryset.model._meta.db_table
+    ids = search_pg.fragment_ids(fragments, user, CappedPaginator.COUNT_CAP)
+    if ids is None:  # more than COUNT_CAP in the user's scope: newest first
+        found = queryset.filter(search_pg.text_condition(fragments, table))
+        found = found.annotate(search_rank=rank).order_by("-pk")
+        if user is not None and _where_key(queryset) == _where_key(
+            queryset.model.objects.visible_to(user)
+        ):  # nothing but the scope: the count is known to exceed the cap
+            _with_count(found, CappedPaginator.COUNT_CAP + 1)
+        return found
+    # The ids cover the scope; the queryset's own filters still apply to them.
+    found = queryset.filter(_ids_condition(ids)).annotate(search_rank=rank)
+    if len(ids) > BROAD_MATCHES:
+        return found.order_by("-pk")
+    return found.order_by(*SEARCH_ORDERING)
+
+
 class CappedPaginator(Paginator):
     """Counts at most ``COUNT_CAP`` + 1 rows: a broad fragment ("有限") matches millions of
-    entities, and an exact count of those is slow and of no use. ``capped`` tells the page
-    and the API that the true count is larger ("10000+")."""
+    entities, and an exact count of those is slow and of no use (100 pages of 20; users
+    narrow a broad query with a filter or export it). ``capped`` tells the page and the API
+    that the true count is larger ("超过 2000 条")."""
 
-    COUNT_CAP = 10_000
+    COUNT_CAP = 2_000
     capped = False
 
     @cached_property
@@ -304,7 +370,11 @@ class CappedPaginator(Paginator):
         qs = self.object_list
         if not hasattr(qs, "order_by"):
             return len(qs)
-        n = qs.order_by()[: self.COUNT_CAP + 1].count()
+        hint = getattr(qs.query, "search_count_hint", None)
+        if hint is not None and hint[0] == _where_key(qs):
+            n = hint[1]
+        else:
+            n = qs.order_by()[: self.COUNT_CAP + 1].count()
         if n > self.COUNT_CAP:
             self.capped = True
             return self.COUNT_CAP
@@ -345,7 +415,7 @@ _SQLITE_TRIGGERS = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
     "AND tbl_name = 'registry_entity' AND name LIKE 'registry_entity_search_%' ORDER BY name"
 )
-_PG_INDEX = "SELECT indexdef FROM pg_indexes WHERE indexname = 'registry_entity_bigrams'"
+_PG_INDEX = f"SELECT indexdef FROM pg_indexes WHERE indexname = '{search_pg.KEYS_INDEX}'"  # noqa: S608
 
 
 @contextmanager
@@ -387,7 +457,7 @@ def bulk_loading():
         else:
             cursor.execute(_PG_INDEX)
             saved = cursor.fetchall()
-            cursor.execute("DROP INDEX IF EXISTS registry_entity_bigrams")
+            cursor.execute(f"DROP INDEX IF EXISTS {search_pg.KEYS_INDEX}")
     _bulk.depth = 1
     try:
         yield
@@ -403,3 +473,6 @@ def bulk_loading():
                 connection.check_constraints()
                 for (sql,) in saved:
                     cursor.execute(sql)
+                # The index's statistics (bigram frequencies) steer the search strategy.
+                cursor.execute("ANALYZE registry_entity")
+                search_pg.reset_statistics()
