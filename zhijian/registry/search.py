@@ -27,7 +27,7 @@ Speed (SQLite, see bench/search.py): one pass over the index fetches at most
 ranked and sorted in full; a broad one is a join driven by the FTS table in descending id
 order, so the first page and the capped count stop early. A USCC prefix that no text
 contains is listed in USCC order; one that more than ``COUNT_CAP`` USCCs in the scope start
-with ("9131") newest first. PostgreSQL: the same rules; search_pg.py says how.
+with ("9131") newest first (see ``_search_uscc_term``).
 
 The indexes are kept current by the database itself (SQLite triggers, a PostgreSQL expression
 index), so single writes need nothing. Bulk loaders (the demo generator, importers) should
@@ -46,7 +46,7 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 
 from . import search_pg
@@ -85,12 +85,19 @@ def fts_phrase(term: str) -> str:
     return '"' + " ".join(bigram_tokens(term)) + '"'
 
 
-def _uscc_condition(term: str) -> Q:
-    """USCCs starting with ``term``: a range on the unique index, ``term`` <= uscc < the
-    next prefix in the USCC alphabet (PostgreSQL estimates this range well; with the bound
+def _uscc_condition(term: str, indexed: bool = True) -> Q:
+    """USCCs starting with ``term``: a range on the unique index (``indexed``), ``term`` <=
+    uscc < the next prefix in the USCC alphabet (PostgreSQL estimates this range well; with the bound
     ``term + U+FFFF`` it estimated 19 rows for 53,154 and chose a plan 500 times slower)."""
     upper = term.upper()
     following = _next_uscc_prefix(upper)
+    if not indexed and connection.vendor == "sqlite":
+        # Unary + keeps SQLite's planner off the USCC indexes (it would sort their range
+        # instead of walking the primary key).
+        sql, params = "+registry_entity.uscc >= %s", [upper]
+        if following is not None:
+            sql, params = sql + " AND +registry_entity.uscc < %s", [upper, following]
+        return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
     if following is None:
         return Q(uscc__gte=upper)
     return Q(uscc__gte=upper, uscc__lt=following)
@@ -237,8 +244,11 @@ def _search_uscc_term(queryset, term: str, table: str, user):
     uscc_ids = list(_scope_hint(by_uscc, user).order_by().values_list("pk", flat=True)[: cap + 1])
     if len(uscc_ids) > cap:
         # More USCCs in scope start with it than anyone pages through ("9131"): those only,
-        # newest first (a walk down the primary key; USCC order would sort them all).
-        return by_uscc.annotate(search_rank=rank).order_by("-pk")
+        # newest first. A walk down the primary key finds a page within about
+        # 20 * entities / COUNT_CAP rows; ordered by USCC, a district's query would read the
+        # codes of every other district first.
+        walk = queryset.filter(_uscc_condition(term, indexed=False))
+        return _with_count(walk.annotate(search_rank=rank).order_by("-pk"), cap + 1)
     if connection.vendor == "sqlite":
         match = _sqlite_match_expression([term], _scope_units(user))
         ids = _sqlite_match_ids(match, BROAD_MATCHES + 1)
