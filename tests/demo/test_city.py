@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
@@ -14,12 +13,14 @@ from django.core.management import call_command
 
 from zhijian.audit.models import AuditRecord
 from zhijian.core.identifiers import validate_id_number, validate_mobile, validate_uscc
-from zhijian.demo.city import ORDER, PATTERNS, delete_city, generate_city
+from zhijian.demo.city import PATTERNS, delete_city, generate_city
 from zhijian.dictionaries.address import parse_address
 from zhijian.dictionaries.models import Industry
 from zhijian.dictionaries.services import resolve_division
 from zhijian.registry import models as rm
 from zhijian.registry.location import locate, unit_index
+
+from .helpers import city_digest
 
 TODAY = date(2026, 3, 15)  # before 30 June: last year's reports are not yet due
 N = 1500
@@ -217,28 +218,16 @@ def _reports():
     return {k: {r.year: r for r in v}.values() for k, v in rows.items()}
 
 
-def _digest() -> str:
-    digest = hashlib.sha256()
-    for model in ORDER:
-        # Auto ids of the record tables continue after a delete on SQLite: leave them out
-        # (insertion order is kept by ordering on them); entity and person ids are explicit.
-        skip = {"created_at", "updated_at"} | (set() if model in (rm.Entity, rm.Person) else {"id"})
-        fields = [f.attname for f in model._meta.concrete_fields if f.name not in skip]
-        for row in model.objects.order_by("pk").values_list(*fields):
-            digest.update(repr(row).encode())
-    return digest.hexdigest()
-
-
 def test_same_seed_same_city(shanghai):
     generate_city(400, seed=11, today=TODAY)
-    first = _digest()
+    first = city_digest()
     delete_city()
     assert not rm.Entity.objects.exists()
     generate_city(400, seed=11, today=TODAY)
-    assert _digest() == first
+    assert city_digest() == first
     delete_city()
     generate_city(400, seed=12, today=TODAY)
-    assert _digest() != first
+    assert city_digest() != first
 
 
 def test_demo_command_generates_once(settings, shanghai, tmp_path, capsys):
