@@ -124,8 +124,11 @@ def _cli(env, *args):
     )  # fmt: skip
 
 
-def test_killed_midway_then_rerun_equals_one_clean_run(tmp_path):
-    """A real process is killed (os._exit) after 2 committed chunks; re-running converges."""
+@pytest.mark.parametrize("parallel", ["0", "1"], ids=["one-process", "forked-validation"])
+def test_killed_midway_then_rerun_equals_one_clean_run(tmp_path, parallel):
+    """A real process is killed (os._exit) after 2 committed chunks; re-running converges.
+    The search triggers, suspended inside every chunk's transaction, are back after the kill,
+    and the search index holds exactly the committed entities."""
     rows = [entity_row(make_uscc(100_000 + i)) for i in range(5_500)]
     rows[10]["主体类型"] = "错"
     rows[3000] = dict(rows[5])  # duplicate key in another chunk
@@ -136,6 +139,8 @@ def test_killed_midway_then_rerun_equals_one_clean_run(tmp_path):
         **base,
         "ZHIJIAN_DATABASE_URL": f"sqlite:///{template}",
         "ZHIJIAN_VAR_DIR": str(tmp_path),
+        services.CHUNK_ENV: "2000",
+        services.PARALLEL_ENV: parallel,
     }
     assert _cli(env, "migrate", "-v", "0").returncode == 0
     assert _cli(env, "orgs", "load").returncode == 0
@@ -160,6 +165,8 @@ def test_killed_midway_then_rerun_equals_one_clean_run(tmp_path):
     status, read, accepted, rejected, entities = state.stdout.split()
     assert (status, read) == ("running", "4000")  # exactly two whole chunks
     assert int(accepted) + int(rejected) == 4000 and int(entities) == int(accepted)
+    assert _search_state(killed) == ["registry_entity_search_ad", "registry_entity_search_ai",
+                                     "registry_entity_search_au", f"indexed {entities}"]  # fmt: skip
     again = _cli(killed, "import", "entities", str(data), "--quiet")
     assert again.returncode == 0, again.stderr
     assert "读取 5500  接受 5498  拒绝 2" in again.stdout
@@ -179,3 +186,93 @@ def test_killed_midway_then_rerun_equals_one_clean_run(tmp_path):
     killed_rows, statuses = outputs[1].stdout.splitlines()
     assert clean_rows == killed_rows
     assert statuses == "['interrupted', 'done']"
+    assert _search_state(killed)[-1] == "indexed 5498"
+
+
+SEARCH_STATE = r"""
+import django; django.setup()
+from django.db import connection, transaction
+def index(cursor):
+    cursor.execute("SELECT v.term, e.uscc, v.col, v.offset FROM temp.v v "
+                   "LEFT JOIN registry_entity e ON e.id = v.doc ORDER BY 1, 2, 3, 4")
+    return cursor.fetchall()
+with transaction.atomic(), connection.cursor() as c:
+    c.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+              "AND tbl_name = 'registry_entity' ORDER BY name")
+    print(*[name for name, in c.fetchall()], sep="\n")
+    c.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, registry_entity_search, instance)")
+    c.execute("SELECT count(DISTINCT doc) FROM temp.v")
+    docs = c.fetchone()[0]
+    kept = index(c)
+    # The triggers' own answer: deleting every entity must empty the index, inserting them
+    # again must index them exactly as kept.
+    c.execute("CREATE TEMP TABLE saved AS SELECT * FROM registry_entity")
+    c.execute("DELETE FROM registry_entity")
+    emptied = index(c) == []
+    c.execute("INSERT INTO registry_entity SELECT * FROM saved")
+    same = emptied and index(c) == kept
+    transaction.set_rollback(True)
+print(f"indexed {docs}" if same else "the index differs from the triggers' one")
+"""
+
+
+def _search_state(env) -> list[str]:
+    """The triggers on registry_entity, and whether the search index equals a rebuild."""
+    run = subprocess.run([sys.executable, "-c", SEARCH_STATE], env=env, capture_output=True,
+                         text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()
+
+
+WEB_INSERT = (
+    "INSERT INTO registry_entity (source, created_at, updated_at, unit_id, uscc, name, kind, "
+    "legal_form, status, established_on, currency, legal_rep_name, address, district_code, "
+    "street_code, location_source, registration_authority, industry, business_scope, phone) "
+    "SELECT 'web', '2024-01-01 00:00:00', '2024-01-01 00:00:00', id, ?, ?, '私营企业', '', "
+    "'存续', '2020-01-01', 'CNY', '网页录入', '上海市', '', '', 'none', '', '', '', '' "
+    "FROM core_orgunit WHERE parent_id IS NULL"
+)
+
+
+def test_entities_written_beside_an_import_are_indexed(tmp_path):
+    """While an import runs in another process (small chunks, forked validation), this
+    process inserts entities one by one through its own connection: each waits for the
+    chunk in progress (never for the whole import), finds the search triggers in place, and
+    is indexed by them."""
+    import sqlite3
+    import time
+
+    rows = [entity_row(make_uscc(200_000 + i)) for i in range(6_000)]
+    data = write_csv(tmp_path / "big.csv", rows)
+    database = tmp_path / "db.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zhijian.settings",
+        "ZHIJIAN_DATABASE_URL": f"sqlite:///{database}",
+        "ZHIJIAN_VAR_DIR": str(tmp_path),
+        services.CHUNK_ENV: "200",
+        services.PARALLEL_ENV: "1",
+    }
+    assert _cli(env, "migrate", "-v", "0").returncode == 0
+    assert _cli(env, "orgs", "load").returncode == 0
+    command = [sys.executable, "-m", "zhijian.cli", "import", "entities", str(data), "--quiet"]
+    importer = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    web = sqlite3.connect(database, timeout=60, isolation_level=None)
+    during = []
+    try:
+        while importer.poll() is None:
+            web.execute("BEGIN IMMEDIATE")
+            (read,) = web.execute(
+                "SELECT coalesce(max(rows_read), 0) FROM exchange_importbatch"
+            ).fetchone()
+            web.execute(WEB_INSERT, (make_uscc(300_000 + len(during)), f"网页主体{len(during)}"))
+            web.execute("COMMIT")
+            during.append(read)
+            time.sleep(0.01)
+    finally:
+        web.close()
+        out, _ = importer.communicate(timeout=300)
+    assert importer.returncode == 0 and "接受 6000" in out
+    # written between chunks, again and again (the importer pauses for other writers)
+    assert len({read for read in during if 0 < read < 6_000}) >= 3
+    assert _search_state(env)[-1] == f"indexed {6_000 + len(during)}"

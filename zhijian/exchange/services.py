@@ -9,9 +9,13 @@ row, at least one data row); a file that fails as a whole ends the batch as ``fa
 Chinese message and writes nothing.
 
 Rows are then validated one by one (specs.py) and written in chunks of ``CHUNK_SIZE`` rows.
-Each chunk is one transaction: the accepted rows are upserted by key
-(``zhijian.registry.services``), the rejected rows are stored with number, column, value,
-reason and the raw row, and the batch counters move on, all together. A process killed midway
+Each chunk is one transaction: the accepted rows are upserted by key (entities:
+``entities.EntityWriter``, which also keeps the SQLite search index current set-wise; other
+tables: ``zhijian.registry.services``), the rejected rows are stored with number, column,
+value, reason and the raw row, and the batch counters move on, all together. A file larger
+than one chunk is validated in a forked process beside the writes, which receive it in parts
+of ``PART_SIZE`` rows and write each part into the open chunk as it arrives (``pipeline.py``;
+the command line and benchmarks fork, web threads do not). A process killed midway
 therefore leaves whole chunks and counters that describe exactly what is committed, and running
 the same file again reaches the same end state as one clean run (upserts by key; the rows of
 the killed run are written again with the same values). The killed batch keeps the status
@@ -40,11 +44,12 @@ import datetime as dt
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -53,12 +58,23 @@ from zhijian.core import masking
 from zhijian.registry import location
 from zhijian.registry import services as registry
 
-from . import readers, specs
+from . import pipeline, readers, specs
+from .entities import EntityWriter
 from .models import ImportBatch, RejectedRow
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 2000
+# Rows per transaction. Larger chunks cost SQLite less per row (each commit writes the index
+# pages a chunk touched, and the search index flushes one segment per commit); 20,000 rows
+# hold the write lock for about a second.
+CHUNK_SIZE = 20_000
+PART_SIZE = 2_000  # rows per part sent by the validation process
+# SQLite has one writer at a time and no queue: a web request waiting to write retries every
+# 100 ms at most (the busy handler), so between two chunks the importer leaves the database
+# alone that long. (In one process, validating the next chunk makes the pause.)
+WRITERS_PAUSE = 0.1
+CHUNK_ENV = "ZHIJIAN_IMPORT_CHUNK_SIZE"  # overrides CHUNK_SIZE (tests use small chunks)
+PARALLEL_ENV = "ZHIJIAN_IMPORT_PARALLEL"  # "0": never validate in a second process; "1": always
 VALUE_CHARS = 200
 STALE_AFTER = dt.timedelta(minutes=10)
 REPORT_EXTRA = ("错误列", "错误原因")  # added by the error report; ignored on import
@@ -155,12 +171,40 @@ def layout_for(spec: specs.TableSpec, headers: list[str]) -> Layout:
 
 
 @dataclass
-class ChunkResult:
-    accepted: list[dict]
+class Checked:
+    """A part of a chunk after validation (no database needed, so it may run in another
+    process).
+
+    ``valid``: (row number, cells, row) for rows that passed; the cells are kept only while a
+    later check (references) may still reject the row. ``rejected``: (row number, cells,
+    errors). For entities the row is already prepared for writing (``EntityWriter.prepare``).
+    """
+
+    rows_read: int
+    valid: list[tuple[int, list[str] | None, object]]
+    rejected: list[tuple[int, list[str], list]]
+
+
+@dataclass
+class Resolved:
+    """A part ready to write: the accepted rows and the rejected rows to store."""
+
+    accepted: list
     rejected: list[RejectedRow]
 
 
+@dataclass
+class End:
+    """The last item of the validated stream: the reader's notes (e.g. a long blank run)."""
+
+    notes: list[str]
+
+
 class Importer:
+    """One batch's rows: ``check`` (validation of a part of a chunk, without the database),
+    ``resolve`` (references and the duplicate keys that depend on them) and ``write`` (a
+    chunk's parts in one transaction)."""
+
     def __init__(self, batch: ImportBatch, spec: specs.TableSpec, layout: Layout):
         self.batch = batch
         self.spec = spec
@@ -169,27 +213,43 @@ class Importer:
         self.seen: dict[tuple, int] = {}
         self.key_headers = "、".join(spec.by_field[k].header for k in spec.keys)
         self.default_unit_id = batch.unit_id
+        # A reference check may reject a valid row, which then must not claim its key: the
+        # duplicate check waits for it (in ``resolve``); otherwise it runs in ``check``.
+        self.late_keys = spec.reference in ("uscc", "optional")
+        self.entities = None
+        if spec.name == "entities":
+            self.entities = EntityWriter(self.columns, batch.source, batch.pk)
+        self._cells = [
+            (index, col.field, _parser(col), col.strip, col.required, col.empty, col.header)
+            for index, col in layout.present
+        ]
+
+    def warm(self) -> None:
+        """Load what validation reads from the database, so that ``check`` needs none."""
+        self.spec.load_caches()
+        if self.entities is not None:
+            location.warm()
 
     # one row -> (values, errors)
     def validate(self, cells: list[str], oversize: list[int]) -> tuple[dict, list]:
         row: dict = {}
         errors: list = []
         width = len(cells)
-        for index, col in self.layout.present:
+        for index, name, parse, strip, required, empty, header in self._cells:
             value = cells[index] if index < width else ""
-            if col.strip:
+            if strip:
                 value = value.strip()
             elif not value.strip():
                 value = ""
             if not value:
-                if col.required:
-                    errors.append((col.header, "", "必填项为空"))
-                row[col.field] = col.empty
+                if required:
+                    errors.append((header, "", "必填项为空"))
+                row[name] = empty
                 continue
             try:
-                row[col.field] = col.parse(value)
+                row[name] = parse(value)
             except specs.Invalid as exc:
-                errors.append((col.header, value, exc.args[0]))
+                errors.append((header, value, exc.args[0]))
         for index in oversize:
             header = self.layout.headers[index] if index < len(self.layout.headers) else ""
             errors.append(
@@ -201,61 +261,62 @@ class Importer:
                 errors.append((col.header, _text(row.get(field_name)), reason))
         return row, errors
 
-    def process(self, chunk: list[tuple[int, list[str], list[int]]]) -> ChunkResult:
-        validated = []
+    def check(self, part: list[tuple[int, list[str], list[int]]]) -> Checked:
+        valid = []
         rejected = []
-        for number, cells, oversize in chunk:
+        prepare = None
+        if self.entities is not None:
+            self.entities.new_part()
+            prepare = self.entities.prepare
+        for number, cells, oversize in part:
             row, errors = self.validate(cells, oversize)
             if errors:
-                rejected.append(self._reject(number, cells, errors))
+                rejected.append((number, cells, errors))
+            elif self.late_keys:
+                valid.append((number, cells, row))
+            elif (duplicate := self._duplicate(number, row)) is not None:
+                rejected.append((number, cells, [duplicate]))
             else:
-                validated.append((number, cells, row))
-        refs = {}
-        reference = self.spec.reference
-        if reference:
-            ref_field = "respondent_uscc" if reference == "link" else "uscc"
-            refs = registry.entity_refs(row.get(ref_field) for _, _, row in validated)
-        accepted = []
-        keys = self.spec.keys
-        for number, cells, row in validated:
-            if reference in ("uscc", "optional"):
-                code = row.get("uscc")
-                if code and code not in refs:
-                    rejected.append(
-                        self._reject(
-                            number,
-                            cells,
-                            [
-                                (
-                                    "统一社会信用代码",
-                                    code,
-                                    "市场主体库中没有该统一社会信用代码的主体（请先导入市场主体）",
-                                )
-                            ],
-                        )
-                    )
-                    continue
-            key = tuple(row[k] for k in keys)
-            first = self.seen.get(key)
-            if first is not None:
-                rejected.append(
-                    self._reject(
-                        number,
-                        cells,
-                        [
-                            (
-                                self.key_headers,
-                                "、".join(_text(v) for v in key),
-                                f"与第{first}行的键（{self.key_headers}）重复，以第{first}行为准",
-                            )
-                        ],
-                    )
-                )
-                continue
+                valid.append((number, None, prepare(row) if prepare else row))
+        return Checked(len(part), valid, rejected)
+
+    def _duplicate(self, number: int, row: dict) -> tuple | None:
+        """The error of a row whose key an earlier row has; else the row claims its key."""
+        key = tuple(row[k] for k in self.spec.keys)
+        first = self.seen.get(key)
+        if first is None:
             self.seen[key] = number
-            accepted.append(row)
-        self.refs = refs
-        return ChunkResult(accepted, rejected)
+            return None
+        return (
+            self.key_headers,
+            "、".join(_text(v) for v in key),
+            f"与第{first}行的键（{self.key_headers}）重复，以第{first}行为准",
+        )
+
+    def resolve(self, checked: Checked) -> Resolved:
+        """References (tables 2–9) and the duplicate keys that wait for them."""
+        rejected = [self._reject(n, cells, errors) for n, cells, errors in checked.rejected]
+        self.refs = refs = self._refs([row for _n, _c, row in checked.valid])
+        if not self.late_keys:
+            return Resolved([row for _n, _c, row in checked.valid], rejected)
+        accepted = []
+        for number, cells, row in checked.valid:
+            code = row.get("uscc")
+            if code and code not in refs:
+                reason = "市场主体库中没有该统一社会信用代码的主体（请先导入市场主体）"
+                rejected.append(self._reject(number, cells, [("统一社会信用代码", code, reason)]))
+            elif (duplicate := self._duplicate(number, row)) is not None:
+                rejected.append(self._reject(number, cells, [duplicate]))
+            else:
+                accepted.append(row)
+        return Resolved(accepted, rejected)
+
+    def _refs(self, rows: list) -> dict:
+        reference = self.spec.reference
+        if not reference:
+            return {}
+        field_name = "respondent_uscc" if reference == "link" else "uscc"
+        return registry.entity_refs(row.get(field_name) for row in rows)
 
     def _reject(self, number: int, cells: list[str], errors: list) -> RejectedRow:
         headers = self.layout.headers
@@ -271,33 +332,49 @@ class Importer:
             raw=raw,
         )
 
-    def write(self, result: ChunkResult, rows_read: int) -> None:
+    def write(self, parts: Iterable[Checked]) -> None:
+        """One chunk in one transaction: its parts (resolved and written as they come), then
+        the batch counters."""
         batch = self.batch
-        with transaction.atomic():
-            if result.accepted:
-                self._upsert(result.accepted)
-            RejectedRow.objects.bulk_create(result.rejected, batch_size=500)
+        read = accepted = rejected = 0
+        with transaction.atomic(), self._writing():
+            for part in parts:
+                result = self.resolve(part)
+                if result.accepted:
+                    self._upsert(result.accepted)
+                RejectedRow.objects.bulk_create(result.rejected, batch_size=500)
+                read += part.rows_read
+                accepted += len(result.accepted)
+                rejected += len(result.rejected)
             ImportBatch.objects.filter(pk=batch.pk).update(
-                rows_read=F("rows_read") + rows_read,
-                accepted=F("accepted") + len(result.accepted),
-                rejected=F("rejected") + len(result.rejected),
+                rows_read=F("rows_read") + read,
+                accepted=F("accepted") + accepted,
+                rejected=F("rejected") + rejected,
                 updated_at=timezone.now(),
             )
-        batch.rows_read += rows_read
-        batch.accepted += len(result.accepted)
-        batch.rejected += len(result.rejected)
+        batch.rows_read += read
+        batch.accepted += accepted
+        batch.rejected += rejected
 
-    def _upsert(self, rows: list[dict]) -> None:
+    def _writing(self):
+        """Entities: the search triggers are suspended for the whole transaction."""
+        return self.entities.writing() if self.entities is not None else nullcontext()
+
+    def _upsert(self, rows: list) -> None:
         common = {"columns": self.columns, "source": self.batch.source, "batch_id": self.batch.pk}
         table = self.spec.name
-        if table == "entities":
-            registry.upsert_entities(rows, **common)
+        if self.entities is not None:
+            self.entities.write(rows)
         elif table == "entity_persons":
             registry.upsert_entity_persons(rows, self.refs, **common)
         else:
             registry.upsert_records(
                 table, rows, self.refs, default_unit_id=self.default_unit_id, **common
             )
+
+
+def _parser(col: specs.Col) -> specs.Parser:
+    return specs.memoized(col.parse) if col.parse in specs.REPEATING else col.parse
 
 
 def _text(value) -> str:
@@ -310,8 +387,14 @@ def run_batch(
     *,
     path: Path | None = None,
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> ImportBatch:
-    """Run an import batch to its end; never raises for bad input (the batch says why)."""
+    """Run an import batch to its end; never raises for bad input (the batch says why).
+
+    ``parallel``: validate in a forked process beside the writes (``pipeline.py``); by
+    default (``None``) when the file has more rows than one chunk and the process may fork
+    (``PARALLEL_ENV`` overrides the default).
+    """
     spec = specs.get_spec(batch.table)
     try:
         if spec is None:
@@ -319,7 +402,7 @@ def run_batch(
         if table_file is None:
             table_file = readers.open_table_file(path or batch.file_path)
         try:
-            _run(batch, spec, table_file, progress)
+            _run(batch, spec, table_file, progress, parallel)
         finally:
             table_file.close()
     except readers.FileError as exc:
@@ -330,7 +413,7 @@ def run_batch(
     return batch
 
 
-def _run(batch, spec, table_file, progress) -> None:
+def _run(batch, spec, table_file, progress, parallel) -> None:
     layout = layout_for(spec, table_file.headers)
     rows = iter(table_file.rows)
     first = next(rows, None)
@@ -343,27 +426,93 @@ def _run(batch, spec, table_file, progress) -> None:
     batch.save(update_fields=["format", "encoding", "headers", "total_estimate", "updated_at"])
     location.unit_index()  # build the unit index once, outside the chunk transactions
     importer = Importer(batch, spec, layout)
+    importer.warm()
+    size = chunk_size()
+    if parallel is None:
+        parallel = _parallel_by_default(table_file.estimate, size)
+    # In one process a chunk is validated before its transaction begins; beside a validation
+    # process it is written part by part as the parts arrive (parts of PART_SIZE rows, at most
+    # a quarter of a chunk, so that the small chunks of tests come in parts too).
+    part = max(1, min(PART_SIZE, size // 4)) if parallel else size
+    checked = _checked_parts(importer, first, rows, table_file, size, part)
     kill_after = int(os.environ.get(KILL_ENV, "0") or 0)
-    chunk = [first]
     chunks = 0
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= CHUNK_SIZE:
-            importer.write(importer.process(chunk), len(chunk))
-            chunk = []
+    with closing(pipeline.Forked(checked) if parallel else checked) as stream:
+        transactions = _Transactions(stream, size)
+        for parts in transactions:
+            if chunks and parallel and connection.vendor == "sqlite":
+                stream.pause(WRITERS_PAUSE)
+            importer.write(parts)
             chunks += 1
             if kill_after and chunks >= kill_after:
                 os._exit(137)  # the test of "killed midway" (see tests/exchange)
             if progress:
                 progress(batch)
-    if chunk:
-        importer.write(importer.process(chunk), len(chunk))
-    notes = list(table_file.notes)
+    notes = list(transactions.notes)
     if layout.ignored:
         notes.insert(0, f"以下列不属于本表，已忽略：{'、'.join(layout.ignored)}")
     _finish(batch, ImportBatch.Status.DONE, "；".join(notes))
     if progress:
         progress(batch)
+
+
+def chunk_size() -> int:
+    return int(os.environ.get(CHUNK_ENV, "") or CHUNK_SIZE)
+
+
+def _parallel_by_default(estimate: int, size: int) -> bool:
+    setting = os.environ.get(PARALLEL_ENV, "")
+    if setting in ("0", "1"):
+        return setting == "1" and pipeline.can_fork(threads=False)
+    return estimate > size and pipeline.can_fork()
+
+
+def _checked_parts(
+    importer: Importer, first, rows, table_file, size: int, part: int
+) -> Iterator[Checked | End]:
+    """Validate the rows in parts of ``part`` rows that never straddle the end of a chunk
+    of ``size`` rows (``Checked``); the last item is ``End``."""
+    items = [first]
+    read = 0
+    for item in rows:
+        items.append(item)
+        if len(items) >= part or (read + len(items)) % size == 0:
+            read += len(items)
+            yield importer.check(items)
+            items = []
+    if items:
+        yield importer.check(items)
+    yield End(list(table_file.notes))
+
+
+class _Transactions:
+    """The validated parts grouped into chunks of ``size`` rows read (the last one smaller):
+    each chunk is an iterator over its parts, to be consumed inside one transaction. The
+    next part is fetched only when the chunk needs it, so a chunk is committed as soon as its
+    last part is written. ``notes``: the reader's notes, once the stream has ended."""
+
+    def __init__(self, items: Iterator[Checked | End], size: int):
+        self.items = iter(items)
+        self.size = size
+        self.notes: list[str] = []
+
+    def __iter__(self) -> Iterator[Iterator[Checked]]:
+        while (first := self._next()) is not None:
+            yield self._chunk(first)
+
+    def _next(self) -> Checked | None:
+        item = next(self.items, None)
+        if isinstance(item, End):
+            self.notes = item.notes
+            return None
+        return item
+
+    def _chunk(self, part: Checked) -> Iterator[Checked]:
+        read = 0
+        while part is not None:
+            yield part
+            read += part.rows_read
+            part = self._next() if read < self.size else None
 
 
 def _finish(batch: ImportBatch, status: str, message: str) -> None:
@@ -399,12 +548,13 @@ def import_file(
     user=None,
     file_name: str = "",
     progress: Progress | None = None,
+    parallel: bool | None = None,
 ) -> ImportBatch:
     path = Path(path)
     batch = create_batch(
         table, source=source, file_name=file_name or path.name, path=path, user=user
     )
-    return run_batch(batch, path=path, progress=progress)
+    return run_batch(batch, path=path, progress=progress, parallel=parallel)
 
 
 def import_records(table: str, records: list, *, source: str = "", user=None) -> ImportBatch:

@@ -26,7 +26,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from zhijian.core.identifiers import validate_id_number, validate_uscc
+from zhijian.core.identifiers import (
+    USCC_ALPHABET,
+    USCC_WEIGHTS,
+    validate_id_number,
+    validate_uscc,
+)
 from zhijian.registry import models as rm
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -142,7 +147,21 @@ def year(value: str) -> int:
     return number
 
 
+_USCC_CHAR = f"[{re.escape(USCC_ALPHABET)}]"
+_USCC_FORM = re.compile(f"{_USCC_CHAR}{{2}}[0-9]{{6}}{_USCC_CHAR}{{10}}")
+_USCC_WEIGHTED = tuple(
+    {char: value * weight for value, char in enumerate(USCC_ALPHABET)} for weight in USCC_WEIGHTS
+)
+
+
 def uscc(value: str) -> str:
+    # A code of the right form with the right check character is valid (GB 32100: the
+    # organisation-code remarks of ``validate_uscc`` are warnings only); anything else is
+    # diagnosed by ``validate_uscc``, which gives the reason.
+    if _USCC_FORM.fullmatch(value):
+        total = sum(map(dict.__getitem__, _USCC_WEIGHTED, value))
+        if value[17] == USCC_ALPHABET[-total % 31]:
+            return value
     verdict = validate_uscc(value)
     if not verdict.valid:
         raise Invalid(f"统一社会信用代码无效：{verdict.reason}")
@@ -167,6 +186,28 @@ _industry_sections: dict[str, str] = {}
 def clear_caches() -> None:
     _divisions.clear()
     _industry_sections.clear()
+
+
+def memoized(parse: Parser, size: int = 50_000) -> Parser:
+    """``parse`` remembering up to ``size`` answers (values and reasons), for columns whose
+    values repeat (dates, ID numbers of legal representatives, industry codes). One per
+    import: the answers of ``id_number`` and ``year`` depend on today's date."""
+    answers: dict[str, tuple[bool, Any]] = {}
+
+    def parse_memoized(value: str) -> Any:
+        answer = answers.get(value)
+        if answer is None:
+            try:
+                answer = (True, parse(value))
+            except Invalid as exc:
+                answer = (False, exc.args[0])
+            if len(answers) < size:
+                answers[value] = answer
+        if answer[0]:
+            return answer[1]
+        raise Invalid(answer[1])
+
+    return parse_memoized
 
 
 def _division_codes() -> set[str]:
@@ -247,6 +288,10 @@ def measures(value: str) -> str:
     return value
 
 
+# Parsers whose inputs repeat across the rows of a file: the importer memoizes them per batch.
+REPEATING: frozenset[Parser] = frozenset({parse_date, id_number, district, industry})
+
+
 # --- columns and tables ---------------------------------------------------------------------
 
 
@@ -285,6 +330,15 @@ class TableSpec:
         self.by_header = {c.header: c for c in self.columns}
         self.by_field = {c.field: c for c in self.columns}
         self.required_headers = [c.header for c in self.columns if c.required]
+
+    def load_caches(self) -> None:
+        """Load the dictionaries the parsers of this table read (so that they then run
+        without the database, e.g. in a validation process)."""
+        parsers = {c.parse for c in self.columns}
+        if district in parsers:
+            _division_codes()
+        if industry in parsers:
+            _sections()
 
 
 def _max(model, name: str) -> int | None:
