@@ -16,6 +16,20 @@ from zhijian.registry import location
 _serial = itertools.count(1)
 
 
+def attach_streets(org: dict) -> dict:
+    """Give the test tree its divisions and streets, so that addresses find their units."""
+    from zhijian.dictionaries.models import Division
+    from zhijian.registry import location
+
+    for key, code in [("pudong", "310115"), ("songjiang", "310117")]:
+        org[key].division_id = code
+        org[key].save()
+    for key in ("zhangjiang", "huamu", "yexie"):
+        org[key].streets.set(Division.objects.filter(code=org[key].code))
+    location.clear_cache()
+    return org
+
+
 def make_uscc(n: int | None = None, district: str = "310115") -> str:
     body = f"91{district}MA{(n if n is not None else next(_serial)):07d}"[:17]
     return body + uscc_check_char(body)

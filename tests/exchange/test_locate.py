@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.exchange.conftest import attach_streets
 from zhijian.dictionaries.address import parse_address
-from zhijian.dictionaries.models import Division
 from zhijian.registry import location
 
 ADDRESSES = [
@@ -33,13 +33,7 @@ ADDRESSES = [
 
 @pytest.fixture
 def units(org):
-    for key, code in [("pudong", "310115"), ("songjiang", "310117")]:
-        org[key].division_id = code
-        org[key].save()
-    for key in ("zhangjiang", "huamu", "yexie"):
-        org[key].streets.set(Division.objects.filter(code=org[key].code))
-    location.clear_cache()
-    return org
+    return attach_streets(org)
 
 
 def whole_text(address: str) -> tuple[str, str, int, str]:

@@ -15,9 +15,9 @@ import random
 import pytest
 from django.db import connection, transaction
 
-from tests.exchange.conftest import entity_row, make_id, make_uscc, write_csv
+from tests.exchange.conftest import attach_streets, entity_row, make_id, make_uscc, write_csv
 from zhijian.exchange import services, specs
-from zhijian.registry import indexing, location
+from zhijian.registry import indexing
 from zhijian.registry.models import Entity
 from zhijian.registry.search import search_entities
 
@@ -38,15 +38,7 @@ def _fresh_spec_caches():
 @pytest.fixture
 def org(org):
     """The test tree with its divisions and streets, so that addresses find their units."""
-    from zhijian.dictionaries.models import Division
-
-    for key, code in [("pudong", "310115"), ("songjiang", "310117")]:
-        org[key].division_id = code
-        org[key].save()
-    for key in ("zhangjiang", "huamu", "yexie"):
-        org[key].streets.set(Division.objects.filter(code=org[key].code))
-    location.clear_cache()
-    return org
+    return attach_streets(org)
 
 
 def index_content() -> list[tuple]:

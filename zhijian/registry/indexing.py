@@ -38,8 +38,9 @@ from operator import add
 
 from django.db import connection
 
-# Names fixed by registry migrations 0002/0003 (the table, its columns and the triggers).
-SEARCH_TABLE = "registry_entity_search"
+from .search import SEARCH_TABLE
+
+# Names fixed by registry migrations 0002/0003 (the columns and the triggers).
 INSERT_TRIGGER = "registry_entity_search_ai"
 UPDATE_TRIGGER = "registry_entity_search_au"
 ROW_TRIGGERS = (INSERT_TRIGGER, UPDATE_TRIGGER)

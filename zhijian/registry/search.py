@@ -420,6 +420,18 @@ def rebuild_search_index() -> None:
         )
 
 
+def _complete_filled_index() -> None:
+    """Optimise an index its loader filled; rebuild it if some entity has no row in it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {SEARCH_TABLE}_docsize")  # noqa: S608
+        indexed = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM registry_entity")
+        if cursor.fetchone()[0] != indexed:
+            rebuild_search_index()  # ends with 'optimize'
+            return
+        cursor.execute(f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}) VALUES ('optimize')")  # noqa: S608
+
+
 _bulk = threading.local()
 _SQLITE_TRIGGERS = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
@@ -429,7 +441,7 @@ _PG_INDEX = f"SELECT indexdef FROM pg_indexes WHERE indexname = '{search_pg.KEYS
 
 
 @contextmanager
-def bulk_loading():
+def bulk_loading(filled: bool = False):
     """Load many entities fast: the search index is rebuilt once at exit instead of per row.
 
     SQLite: drops the sync triggers of ``registry_entity_search`` (about 2,400 rows/s with
@@ -450,6 +462,10 @@ def bulk_loading():
     triggers. Nested blocks are allowed (only the outermost one rebuilds). The rebuild is a
     table-sized operation (about a minute per million entities on SQLite): do not use it for
     a handful of rows.
+
+    ``filled`` (SQLite): the loader writes the search rows itself (the demo generator,
+    ``zhijian/demo/search_fill.py``); at exit the index is only optimised, or rebuilt if some
+    entity has no row in it.
     """
     if getattr(_bulk, "depth", 0) or connection.vendor not in ("sqlite", "postgresql"):
         _bulk.depth = getattr(_bulk, "depth", 0) + 1
@@ -475,7 +491,10 @@ def bulk_loading():
         _bulk.depth = 0
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
-                rebuild_search_index()
+                if filled:
+                    _complete_filled_index()
+                else:
+                    rebuild_search_index()
                 for _name, sql in saved:
                     cursor.execute(sql)
             else:

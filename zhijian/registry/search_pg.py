@@ -136,14 +136,26 @@ def reset_statistics() -> None:
         _unit_stats.update(at=-1e9, value=None)
 
 
+def _cached(store: dict, load):
+    """``load()``'s value, kept ``STATS_TTL`` seconds per process in ``store``."""
+    now = time.monotonic()
+    with _stats_lock:
+        if now - store["at"] < STATS_TTL:
+            return store["value"]
+    value = load()
+    with _stats_lock:
+        store.update(at=now, value=value)
+    return value
+
+
 def gram_stats() -> tuple[dict[str, float], float, float] | None:
     """(share of entities containing each common bigram, an upper bound for any other
     bigram, entity count) from the statistics of the search index; ``None`` before the
     first ANALYZE."""
-    now = time.monotonic()
-    with _stats_lock:
-        if now - _stats["at"] < STATS_TTL:
-            return _stats["value"]
+    return _cached(_stats, _load_gram_stats)
+
+
+def _load_gram_stats():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
@@ -152,14 +164,11 @@ def gram_stats() -> tuple[dict[str, float], float, float] | None:
             (KEYS_INDEX,),
         )
         row = cursor.fetchone()
-    value = None
-    if row and row[0] and row[1] and row[2] and row[2] > 0:
-        elems, freqs, rows = row
-        # most_common_elem_freqs ends with the minimum, maximum and null frequencies.
-        value = (dict(zip(elems, freqs, strict=False)), float(freqs[-3]), float(rows))
-    with _stats_lock:
-        _stats.update(at=now, value=value)
-    return value
+    if not (row and row[0] and row[1] and row[2] and row[2] > 0):
+        return None
+    elems, freqs, rows = row
+    # most_common_elem_freqs ends with the minimum, maximum and null frequencies.
+    return dict(zip(elems, freqs, strict=False)), float(freqs[-3]), float(rows)
 
 
 def _piece_frequencies(term: str, freqs: dict[str, float], floor: float) -> list[tuple]:
@@ -169,28 +178,24 @@ def _piece_frequencies(term: str, freqs: dict[str, float], floor: float) -> list
 
 
 def unit_stats() -> tuple[dict[int, float], float] | None:
-    """(share of entities per unit, share of any unit not listed); ``None`` before ANALYZE.
-    Cached like the bigram frequencies."""
-    now = time.monotonic()
-    with _stats_lock:
-        if now - _unit_stats["at"] < STATS_TTL:
-            return _unit_stats["value"]
+    """(share of entities per unit, share of any unit not listed); ``None`` before ANALYZE."""
+    return _cached(_unit_stats, _load_unit_stats)
+
+
+def _load_unit_stats():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT most_common_vals::text::bigint[], most_common_freqs, n_distinct, null_frac "
             "FROM pg_stats WHERE tablename = 'registry_entity' AND attname = 'unit_id'"
         )
         row = cursor.fetchone()
-    value = None
-    if row and row[0]:
-        values, freqs, distinct, null_frac = row
-        listed = dict(zip(values, freqs, strict=False))
-        rest = max(1.0 - sum(freqs) - (null_frac or 0.0), 0.0)
-        unlisted = max((distinct if distinct > 0 else len(values)) - len(values), 1)
-        value = (listed, rest / unlisted)
-    with _stats_lock:
-        _unit_stats.update(at=now, value=value)
-    return value
+    if not (row and row[0]):
+        return None
+    values, freqs, distinct, null_frac = row
+    listed = dict(zip(values, freqs, strict=False))
+    rest = max(1.0 - sum(freqs) - (null_frac or 0.0), 0.0)
+    unlisted = max((distinct if distinct > 0 else len(values)) - len(values), 1)
+    return listed, rest / unlisted
 
 
 def term_frequency(term: str, freqs: dict[str, float], floor: float) -> float:
