@@ -157,3 +157,22 @@ def make_importbatch(unit: OrgUnit, tag: str):
         raw={"统一社会信用代码": "X", "名称": f"{tag}拒绝值"},
     )
     return batch, [f"{tag}来源部门", f"{tag}.csv", f"{tag}拒绝值"]
+
+
+# --- apps of later issues: each keeps its factories in tests/<app>/scope_factories.py -----------
+
+
+def _load_app_factories() -> None:
+    from importlib import import_module
+
+    for app in (
+        "supervision",
+        "inspections",
+        "random_inspections",
+        "campaigns",
+        "dual_notification",
+    ):
+        import_module(f"tests.{app}.scope_factories")
+
+
+_load_app_factories()

@@ -72,6 +72,11 @@ INSTALLED_APPS = [
     "zhijian.audit",
     "zhijian.registry",
     "zhijian.exchange",
+    "zhijian.supervision",
+    "zhijian.inspections",
+    "zhijian.random_inspections",
+    "zhijian.campaigns",
+    "zhijian.dual_notification",
 ]
 
 MIDDLEWARE = [

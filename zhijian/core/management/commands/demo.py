@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from zhijian.core import context
+from zhijian.core import context, extensions
 from zhijian.core.demo import (
     DEFAULT_ENTITIES,
     DEFAULT_SEED,
@@ -56,6 +56,7 @@ class Command(BaseCommand):
             city = load_demo_city(
                 entities, seed, reset=reset, ground_truth=ground_truth, progress=print_progress
             )
+            extras = [line for step in extensions.demo_steps() if (line := step(self.stdout))]
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         url = f"http://{shown_host}:{port}/"
         lines = [
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                 f"  已有 {Entity.objects.count():,} 户市场主体，未重新生成演示城市"
                 "（需要时使用 --reset）/ existing entities kept (use --reset to regenerate)"
             )
+        lines += [f"  {line}" for line in extras]
         lines.append("")
         self.stdout.write("\n".join(lines))
         if not no_serve:

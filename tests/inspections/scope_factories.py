@@ -1,0 +1,3 @@
+"""Data-scope walk factories for the scoped models of zhijian.inspections (see tests/scope_world.py)."""
+
+from tests.scope_world import factory  # noqa: F401

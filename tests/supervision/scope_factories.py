@@ -1,0 +1,3 @@
+"""Data-scope walk factories for the scoped models of zhijian.supervision (see tests/scope_world.py)."""
+
+from tests.scope_world import factory  # noqa: F401

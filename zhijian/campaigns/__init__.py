@@ -1,0 +1,1 @@
+"""Special campaigns (issue 4)."""

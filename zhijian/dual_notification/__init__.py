@@ -1,0 +1,1 @@
+"""Dual notification to licensing departments (issue 4)."""

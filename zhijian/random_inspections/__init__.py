@@ -1,0 +1,1 @@
+"""Random inspections: target and inspector directories, plans, verifiable draws (issue 4)."""

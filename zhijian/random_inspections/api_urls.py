@@ -1,0 +1,5 @@
+"""Routes under /api/v1/random-inspections/ (included by zhijian/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

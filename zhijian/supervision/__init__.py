@@ -1,0 +1,1 @@
+"""Supervision items, tasks (to-dos), performance management (issue 4)."""
