@@ -148,3 +148,34 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class ParameterValue(models.Model):
+    """One dated value of a configurable parameter (see ``zhijian.dictionaries.parameters``).
+
+    Numbers that law leaves to local practice (sampling ratios per credit risk class, the
+    publication deadline of inspection results, …) are never constants: each is a key declared
+    in code with a default and its source, and administrators add values that take effect
+    from a date. The value in force on a day is the latest one whose ``effective_from`` is not
+    after that day; without one, the declared default.
+    """
+
+    key = models.CharField(_("参数"), max_length=100, db_index=True)
+    value = models.JSONField(_("取值"))
+    effective_from = models.DateField(_("生效日期"))
+    source = models.CharField(
+        _("依据"), max_length=300, help_text=_("法规、文件或本局决定，例如：沪市监规范〔2026〕1号")
+    )
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("参数取值")
+        verbose_name_plural = _("参数取值")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "effective_from"], name="parameter_key_date")
+        ]
+        ordering = ["key", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value} ({self.effective_from})"
