@@ -1,0 +1,26 @@
+"""Fixtures: the test org tree with an officer per level and inspectors per station."""
+
+from __future__ import annotations
+
+import pytest
+
+from zhijian.core import roles
+
+
+@pytest.fixture
+def people(org, make_user):
+    return {
+        "city": make_user("city", org["city"], [roles.CITY_OFFICER], full_name="王市局"),
+        "pudong": make_user("pudong", org["pudong"], [roles.DISTRICT_OFFICER], full_name="李浦东"),
+        "songjiang": make_user(
+            "songjiang", org["songjiang"], [roles.DISTRICT_OFFICER], full_name="陈松江"
+        ),
+        "zhang": make_user(
+            "zhang", org["zhangjiang"], [roles.STATION_INSPECTOR], full_name="张所员"
+        ),
+        "zhang2": make_user(
+            "zhang2", org["zhangjiang"], [roles.STATION_INSPECTOR], full_name="钱所员"
+        ),
+        "huamu": make_user("huamu", org["huamu"], [roles.STATION_INSPECTOR], full_name="孙所员"),
+        "yexie": make_user("yexie", org["yexie"], [roles.STATION_INSPECTOR], full_name="赵所员"),
+    }

@@ -1,0 +1,497 @@
+"""Supervision tasks: creation, deadlines, the lifecycle, the to-do list, urging.
+
+This is the only place that changes a task. Other apps create tasks with ``create_task`` or
+``bulk_create_tasks`` (random draws, campaigns, warnings) and close them with
+``complete_task`` (inspections). Every change writes a ``TaskEvent``; single saves are
+audited by the signals, bulk creation writes one audit record per batch.
+
+Who may act (besides the state machine in ``machine.py``):
+
+* a user acts only on tasks in their data scope (``Task.objects.visible_to``);
+* ``supervision.manage_task`` (officers): assign, delegate, cancel, reopen, and every other
+  action on a task in scope;
+* ``supervision.work_task`` (inspectors): claim an unassigned task of their own unit; start,
+  complete and return their own tasks or their unit's unassigned ones;
+* delegation goes strictly downwards (to a unit below the task's unit: city → district →
+  station), never sideways or up; an assignee must belong to the receiving unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from zhijian.audit.services import log
+from zhijian.core import context
+from zhijian.core.models import OrgUnit, User
+from zhijian.core.scope import scope_prefix
+from zhijian.dictionaries import workdays
+
+from . import machine
+from .models import SupervisionItem, Task, TaskEvent, TaskNumberCounter
+
+MANAGE = "supervision.manage_task"
+WORK = "supervision.work_task"
+URGE = "supervision.urge_task"
+
+ACTION_LABELS = {
+    "create": "创建",
+    "assign": "分派",
+    "delegate": "下派",
+    "claim": "认领",
+    "start": "开始办理",
+    "complete": "办结",
+    "return": "退回",
+    "reopen": "重新办理",
+    "cancel": "撤销",
+    "urge": "督办",
+}
+
+# Actions that need a note (the reason is part of the record).
+NOTE_REQUIRED = {"return": "退回必须填写原因。", "cancel": "撤销必须填写原因。"}
+
+
+class TaskError(Exception):
+    """A refused task operation; the message is for the user (Chinese)."""
+
+
+# --- numbers and deadlines --------------------------------------------------------------------
+
+
+def _reserve_numbers(day: dt.date, count: int) -> list[str]:
+    """``count`` new task numbers of ``day`` (RW + YYYYMMDD + 6 digits), inside a transaction."""
+    with transaction.atomic():
+        counter, _ = TaskNumberCounter.objects.select_for_update().get_or_create(day=day)
+        first = counter.last + 1
+        counter.last += count
+        counter.save(update_fields=["last"])
+    stamp = day.strftime("%Y%m%d")
+    return [f"RW{stamp}{n:06d}" for n in range(first, first + count)]
+
+
+def compute_due(start: dt.date, due_days: int | None, working_days: bool = True):
+    """The due date of a task started on ``start`` (the start day itself is not counted)."""
+    if due_days is None:
+        return None
+    unit = workdays.Unit.WORKING_DAYS if working_days else workdays.Unit.CALENDAR_DAYS
+    return workdays.compute_deadline(start, int(due_days), unit).due
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def is_overdue(task: Task, today: dt.date | None = None) -> bool:
+    """An open task whose last day (inclusive, Art. 84) has passed."""
+    if task.due_on is None or task.state not in Task.OPEN_STATES:
+        return False
+    return not workdays.is_in_time(today or _today(), task.due_on)
+
+
+# --- creation ---------------------------------------------------------------------------------
+
+
+def _current_user():
+    ctx = context.current()
+    if ctx is None or ctx.user_id is None:
+        return None
+    return User.objects.filter(pk=ctx.user_id).first()
+
+
+def _check_assignee(unit: OrgUnit, assignee) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_active:
+        raise TaskError(f"承办人“{assignee}”的账号已停用。")
+    if assignee.unit_id != unit.pk:
+        raise TaskError(f"承办人“{assignee}”不属于承办机构“{unit}”。")
+
+
+def create_task(
+    *,
+    title,
+    unit,
+    source,
+    source_ref="",
+    item=None,
+    entity=None,
+    due_days=None,
+    working_days=True,
+    due_basis="",
+    description="",
+    assignee=None,
+    start=None,
+    created_by=None,
+) -> Task:
+    """Create one task held by ``unit`` (assigned to ``assignee`` if given).
+
+    The due date is ``due_days`` working days (or calendar days, rolled past rest days) after
+    ``start`` (default today), computed with the working-day calendar.
+    """
+    title = (title or "").strip()
+    if not title:
+        raise TaskError("任务名称不能为空。")
+    if unit is None:
+        raise TaskError("必须指定承办机构。")
+    if source not in Task.Source.values:
+        raise TaskError(f"未知的任务来源“{source}”。")
+    if due_days is not None and int(due_days) < 1:
+        raise TaskError("办理时限必须是正整数（天）。")
+    _check_assignee(unit, assignee)
+    start = start or _today()
+    created_by = created_by or _current_user()
+    with transaction.atomic():
+        task = Task.objects.create(
+            number=_reserve_numbers(_today(), 1)[0],
+            title=title[:200],
+            description=description,
+            source=source,
+            source_ref=source_ref,
+            item=item,
+            entity=entity,
+            unit=unit,
+            assignee=assignee,
+            state=Task.State.ASSIGNED if assignee else Task.State.NEW,
+            due_on=compute_due(start, due_days, working_days),
+            due_days=due_days,
+            working_days=working_days,
+            due_basis=due_basis,
+            created_by=created_by,
+        )
+        TaskEvent.objects.create(
+            task=task,
+            action="create",
+            to_state=task.state,
+            actor=created_by,
+            unit=unit,
+            note=description[:500] if description else "",
+        )
+    return task
+
+
+_BULK_FIELDS = {
+    "title", "unit", "unit_id", "item", "item_id", "entity", "entity_id", "due_days",
+    "working_days", "due_basis", "description", "assignee", "assignee_id", "start",
+}  # fmt: skip
+
+
+def bulk_create_tasks(rows: list[dict], *, source, source_ref) -> list[Task]:
+    """Create many tasks at once (random draws, campaigns): one insert batch, one audit record.
+
+    Each row holds the keyword arguments of ``create_task`` (``title``, ``unit`` or ``unit_id``,
+    optional ``item``/``item_id``, ``entity``/``entity_id``, ``due_days``, ``working_days``,
+    ``due_basis``, ``description``, ``assignee``/``assignee_id``, ``start``). A creation event
+    per task is written in bulk too. Rows are checked before anything is written.
+    """
+    if source not in Task.Source.values:
+        raise TaskError(f"未知的任务来源“{source}”。")
+    if not rows:
+        return []
+    for index, row in enumerate(rows, start=1):
+        unknown = set(row) - _BULK_FIELDS
+        if unknown:
+            raise TaskError(f"第 {index} 行有未知字段：{'、'.join(sorted(unknown))}。")
+        if not str(row.get("title") or "").strip():
+            raise TaskError(f"第 {index} 行：任务名称不能为空。")
+        if row.get("unit") is None and row.get("unit_id") is None:
+            raise TaskError(f"第 {index} 行：必须指定承办机构。")
+        days = row.get("due_days")
+        if days is not None and int(days) < 1:
+            raise TaskError(f"第 {index} 行：办理时限必须是正整数（天）。")
+    created_by = _current_user()
+    today = _today()
+    due_cache: dict = {}
+    now = timezone.now()
+    with transaction.atomic():
+        numbers = _reserve_numbers(today, len(rows))
+        tasks = []
+        for number, row in zip(numbers, rows, strict=True):
+            key = (row.get("start") or today, row.get("due_days"), row.get("working_days", True))
+            if key not in due_cache:
+                due_cache[key] = compute_due(*key)
+            assignee_id = row.get("assignee_id") or getattr(row.get("assignee"), "pk", None)
+            tasks.append(
+                Task(
+                    number=number,
+                    title=str(row["title"]).strip()[:200],
+                    description=row.get("description", ""),
+                    source=source,
+                    source_ref=source_ref,
+                    item_id=row.get("item_id") or getattr(row.get("item"), "pk", None),
+                    entity_id=row.get("entity_id") or getattr(row.get("entity"), "pk", None),
+                    unit_id=row.get("unit_id") or row["unit"].pk,
+                    assignee_id=assignee_id,
+                    state=Task.State.ASSIGNED if assignee_id else Task.State.NEW,
+                    due_on=due_cache[key],
+                    due_days=row.get("due_days"),
+                    working_days=row.get("working_days", True),
+                    due_basis=row.get("due_basis", ""),
+                    created_by=created_by,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        Task.objects.bulk_create(tasks, batch_size=2000)
+        if tasks[0].pk is None:  # backends that do not return keys: read them back by number
+            ids = dict(Task.objects.filter(number__in=numbers).values_list("number", "pk"))
+            for task in tasks:
+                task.pk = task.id = ids[task.number]
+        TaskEvent.objects.bulk_create(
+            [
+                TaskEvent(
+                    task_id=task.pk,
+                    action="create",
+                    to_state=task.state,
+                    actor=created_by,
+                    unit_id=task.unit_id,
+                    at=now,
+                )
+                for task in tasks
+            ],
+            batch_size=2000,
+        )
+        log(
+            "bulk_create",
+            object_type="supervision.task",
+            object_repr=f"批量创建监管任务 {len(tasks)} 件",
+            detail={
+                "source": source,
+                "source_ref": source_ref,
+                "created": len(tasks),
+                "first": numbers[0],
+                "last": numbers[-1],
+            },
+        )
+    return tasks
+
+
+# --- permissions ------------------------------------------------------------------------------
+
+
+def can_see(user, task: Task) -> bool:
+    """True if ``task`` is in ``user``'s data scope (as ``Task.objects.visible_to``)."""
+    return _unit_visible(user, task.unit)
+
+
+def _is_below(unit: OrgUnit, ancestor: OrgUnit) -> bool:
+    return unit.pk != ancestor.pk and unit.path.startswith(ancestor.path)
+
+
+def _permission_refusal(task: Task, action: str, user) -> str | None:
+    """Why ``user`` may not perform ``action`` on ``task`` (None if they may)."""
+    if not can_see(user, task):
+        return "该任务不在您的数据范围内。"
+    manager = user.has_perm(MANAGE)
+    worker = user.has_perm(WORK)
+    if action in ("assign", "delegate", "cancel", "reopen"):
+        return None if manager else f"您没有{ACTION_LABELS[action]}任务的权限。"
+    if action == "claim":
+        if not (worker or manager):
+            return "您没有认领任务的权限。"
+        if task.unit_id != user.unit_id:
+            return "只能认领本单位的任务。"
+        if task.assignee_id is not None:
+            return f"该任务已分派给{task.assignee}，不能认领。"
+        return None
+    # start, complete, return
+    if manager:
+        return None
+    if not worker:
+        return f"您没有{ACTION_LABELS[action]}任务的权限。"
+    if task.assignee_id == user.pk:
+        return None
+    if task.assignee_id is None and task.unit_id == user.unit_id:
+        return None
+    return "只能办理分派给本人的任务或本单位未分派的任务。"
+
+
+def allowed_actions(task: Task, user) -> list[str]:
+    """Actions ``user`` may take on ``task`` now (state machine and permissions)."""
+    return [
+        action
+        for action in machine.allowed_actions(task.state)
+        if _permission_refusal(task, action, user) is None
+        and not (action == "start" and task.assignee_id not in (None, user.pk))
+    ]
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
+def _sender_unit(task: Task) -> OrgUnit:
+    """The unit that sent the task to its current unit (for 退回); the unit itself if none."""
+    events = list(task.events.order_by("-at", "-id").values_list("unit_id", flat=True))
+    for index, unit_id in enumerate(events):
+        if unit_id != task.unit_id:
+            return OrgUnit.objects.get(pk=unit_id)
+        if index + 1 < len(events) and events[index + 1] != task.unit_id:
+            return OrgUnit.objects.get(pk=events[index + 1])
+    return task.unit
+
+
+def _resolve_target(task: Task, action: str, user, to_unit, assignee):
+    """The (unit, assignee) the task holds after ``action``."""
+    if action == "delegate":
+        if to_unit is None:
+            raise TaskError("请选择下派的机构。")
+        if not _is_below(to_unit, task.unit):
+            raise TaskError(f"只能向下级机构下派：“{to_unit}”不是“{task.unit}”的下级机构。")
+        if assignee is not None:
+            _check_assignee(to_unit, assignee)
+        return to_unit, assignee
+    if action == "assign":
+        if to_unit is None and assignee is None:
+            raise TaskError("请选择承办机构或承办人。")
+        unit = to_unit or assignee.unit
+        if unit is None or not (unit.pk == task.unit_id or _is_below(unit, task.unit)):
+            raise TaskError(f"只能分派给本机构或下级机构：“{unit}”不在“{task.unit}”之下。")
+        _check_assignee(unit, assignee)
+        return unit, assignee
+    if action == "claim":
+        return task.unit, user
+    if action in ("start", "complete") and task.assignee_id is None:
+        return task.unit, user  # an inspector working an unassigned task takes it
+    if action == "return":
+        return _sender_unit(task), None
+    return task.unit, task.assignee
+
+
+def transition(task, action, *, user, note="", to_unit=None, assignee=None) -> Task:
+    """Perform ``action`` on ``task`` as ``user``; raises ``TaskError`` (Chinese) if refused.
+
+    Writes one ``TaskEvent``; the task's save and the event are audited by the signals.
+    """
+    if action not in machine.ACTIONS:
+        raise TaskError(f"未知的操作“{action}”。")
+    note = (note or "").strip()
+    label = ACTION_LABELS[action]
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
+        refusal = _permission_refusal(task, action, user)
+        if refusal:
+            raise TaskError(refusal)
+        to_state = machine.next_state(task.state, action)
+        if to_state is None:
+            raise TaskError(f"任务当前状态为“{task.get_state_display()}”，不能{label}。")
+        if action == "start" and task.assignee_id not in (None, user.pk):
+            raise TaskError(f"该任务由{task.assignee}承办，只有承办人可以开始办理。")
+        if action in NOTE_REQUIRED and not note:
+            raise TaskError(NOTE_REQUIRED[action])
+        if to_unit is not None and not _unit_visible(user, to_unit):
+            raise TaskError(f"机构“{to_unit}”不在您的数据范围内。")
+        unit, new_assignee = _resolve_target(task, action, user, to_unit, assignee)
+        from_state = task.state
+        task.state = to_state
+        task.unit = unit
+        task.assignee = new_assignee
+        task.closed_at = timezone.now() if to_state in Task.CLOSED_STATES else None
+        task.save()
+        TaskEvent.objects.create(
+            task=task,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            actor=user,
+            unit=unit,
+            note=_event_note(action, note, unit, new_assignee),
+        )
+    return task
+
+
+def _unit_visible(user, unit: OrgUnit) -> bool:
+    prefix = scope_prefix(user)
+    return prefix is not None and unit.path.startswith(prefix)
+
+
+def _event_note(action: str, note: str, unit, assignee) -> str:
+    parts = []
+    if action in ("assign", "delegate", "claim"):
+        parts.append(f"承办机构：{unit}" + (f"，承办人：{assignee}" if assignee else ""))
+    if note:
+        parts.append(note)
+    return "；".join(parts)
+
+
+def complete_task(task, *, user, note="", result_ref="") -> Task:
+    """Close ``task`` as done (used by inspections: ``result_ref`` names the result).
+
+    An unassigned task of the user's unit (new or returned) is claimed first.
+    """
+    task = Task.objects.select_related("unit").get(pk=task.pk)
+    if task.state in (Task.State.NEW, Task.State.RETURNED) and task.assignee_id is None:
+        task = transition(task, "claim", user=user)
+    with transaction.atomic():
+        if result_ref:
+            Task.objects.filter(pk=task.pk).update(result_ref=result_ref[:100])
+        task = transition(task, "complete", user=user, note=note)
+    return task
+
+
+# --- urging (督办) -----------------------------------------------------------------------------
+
+
+def urge(task, *, user, note="") -> Task:
+    """Urge an open task (督办): sets ``urged_at``, writes an event; the task then leads the
+    assignee's and the unit's to-do lists."""
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
+        if not can_see(user, task):
+            raise TaskError("该任务不在您的数据范围内。")
+        if not user.has_perm(URGE):
+            raise TaskError("您没有督办任务的权限。")
+        if task.state not in Task.OPEN_STATES:
+            raise TaskError(f"任务当前状态为“{task.get_state_display()}”，不能督办。")
+        task.urged_at = timezone.now()
+        task.save(update_fields=["urged_at", "updated_at"])
+        TaskEvent.objects.create(
+            task=task,
+            action="urge",
+            from_state=task.state,
+            to_state=task.state,
+            actor=user,
+            unit=task.unit,
+            note=(note or "").strip(),
+        )
+    return task
+
+
+# --- the to-do list ---------------------------------------------------------------------------
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    return Q(state__in=Task.OPEN_STATES, due_on__lt=today or _today())
+
+
+def visible_todos(user, today: dt.date | None = None):
+    """The user's to-dos: open tasks assigned to them, their unit's unassigned open tasks and,
+    for officers (``manage_task``), the overdue open tasks of the units below theirs.
+
+    Urged tasks come first, then by due date.
+    """
+    base = Task.objects.visible_to(user).filter(state__in=Task.OPEN_STATES)
+    if getattr(user, "unit_id", None) is None and not getattr(user, "is_superuser", False):
+        return base.filter(assignee_id=user.pk) if user.pk else base.none()
+    mine = Q(assignee_id=user.pk) | Q(assignee__isnull=True, unit_id=user.unit_id)
+    if user.has_perm(MANAGE) and user.unit_id is not None:
+        below = list(
+            OrgUnit.objects.filter(path__startswith=user.unit.path)
+            .exclude(pk=user.unit_id)
+            .values_list("pk", flat=True)
+        )
+        if below:
+            mine |= Q(unit_id__in=below, due_on__lt=today or _today())
+    return base.filter(mine).order_by(F("urged_at").desc(nulls_last=True), "due_on", "id")
+
+
+def todo_count(user) -> int:
+    """The home page's to-do count (registered with ``zhijian.core.todo``)."""
+    if not user.has_perm("supervision.view_task"):
+        return 0
+    return visible_todos(user).count()
+
+
+def item_for_code(code: str) -> SupervisionItem | None:
+    return SupervisionItem.objects.filter(code=code).first()
