@@ -23,6 +23,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from zhijian.audit.services import log
 from zhijian.core import context
@@ -38,16 +39,16 @@ WORK = "supervision.work_task"
 URGE = "supervision.urge_task"
 
 ACTION_LABELS = {
-    "create": "创建",
-    "assign": "分派",
-    "delegate": "下派",
-    "claim": "认领",
-    "start": "开始办理",
-    "complete": "办结",
-    "return": "退回",
-    "reopen": "重新办理",
-    "cancel": "撤销",
-    "urge": "督办",
+    "create": _("创建"),
+    "assign": _("分派"),
+    "delegate": _("下派"),
+    "claim": _("认领"),
+    "start": _("开始办理"),
+    "complete": _("办结"),
+    "return": _("退回"),
+    "reopen": _("重新办理"),
+    "cancel": _("撤销"),
+    "urge": _("督办"),
 }
 
 # Actions that need a note (the reason is part of the record).
@@ -64,7 +65,7 @@ class TaskError(Exception):
 def _reserve_numbers(day: dt.date, count: int) -> list[str]:
     """``count`` new task numbers of ``day`` (RW + YYYYMMDD + 6 digits), inside a transaction."""
     with transaction.atomic():
-        counter, _ = TaskNumberCounter.objects.select_for_update().get_or_create(day=day)
+        counter, _created = TaskNumberCounter.objects.select_for_update().get_or_create(day=day)
         first = counter.last + 1
         counter.last += count
         counter.save(update_fields=["last"])
