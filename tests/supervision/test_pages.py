@@ -73,7 +73,7 @@ def test_create_form_errors_and_success(client, org, people):
     response = client.post(url, {"title": "", "unit": org["pudong"].pk, "due_days": 0})
     text = response.content.decode()
     assert response.status_code == 200
-    assert "这个字段是必填项" in text and "确保该值大于或等于 1" in text
+    assert "该字段是必填项" in text and "确保该值大于或等于1" in text
     response = client.post(
         url, {"title": "检查", "unit": org["yexie"].pk, "due_days": 5, "entity_uscc": "X"}
     )
