@@ -233,14 +233,27 @@ def test_when_the_validation_forks(monkeypatch):
     assert services._parallel_by_default(1, 7) is True
 
 
-def test_a_pause_receives_what_the_validation_process_sends():
-    stream = pipeline.Forked(iter(range(5)))
+def test_the_validation_process_works_ahead_but_never_more_than_ahead():
+    total = pipeline.AHEAD + 15
+    stream = pipeline.Forked(iter(range(total)))
+    folder = stream._folder
     try:
         start = time.monotonic()
-        stream.pause(0.2)
-        assert time.monotonic() - start >= 0.2
-        assert len(stream._ready) == 5  # received while pausing
-        assert list(stream) == [0, 1, 2, 3, 4]
+        stream.pause(0.3)  # the parent reads nothing meanwhile
+        assert time.monotonic() - start >= 0.3
+        assert len(list(folder.iterdir())) == pipeline.AHEAD  # ahead, and bounded
+        assert list(stream) == list(range(total))
+        assert list(folder.iterdir()) == []  # every item file is removed once read
     finally:
         stream.close()
+    assert not folder.exists()
+    assert multiprocessing.active_children() == []
+
+
+def test_closing_early_removes_the_items_not_read():
+    stream = pipeline.Forked(iter(range(pipeline.AHEAD * 3)))
+    folder = stream._folder
+    assert next(stream) == 0
+    stream.close()
+    assert not folder.exists()
     assert multiprocessing.active_children() == []

@@ -5,8 +5,9 @@ parsers of specs.py, locating addresses, search documents) and writing them (SQL
 PostgreSQL statements). ``Forked(items)`` runs the first kind in a forked child process while
 the calling process writes: the child iterates ``items`` (a generator over the file that
 validates part by part) and sends each item through a pipe; the parent receives them in
-order. The pipe holds little, so the child is never far ahead; ``pause()`` lets the parent
-leave the database alone for a while and receive meanwhile, so the child goes on.
+order. Items travel as files of a private temporary folder (the pipe carries only their
+numbers), so the child works up to ``AHEAD`` items (about one chunk) ahead while the parent
+commits or pauses, and never further (disk and memory stay bounded).
 
 Rules that keep it simple and safe:
 
@@ -28,14 +29,19 @@ Rules that keep it simple and safe:
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
 _ITEM, _ERROR, _END = range(3)
+AHEAD = 10  # parts the child may be ahead of the caller (~20,000 rows, ~20 MB)
 
 
 def can_fork(threads: bool = True) -> bool:
@@ -46,75 +52,82 @@ def can_fork(threads: bool = True) -> bool:
 
 
 class Forked(Iterator[T]):
-    """The items of ``items``, computed in a forked child process; ``close()`` ends it."""
+    """The items of ``items``, computed in a forked child process; ``close()`` ends it.
+
+    The child writes each pickled item to a file of a private temporary folder and sends
+    only its number through the pipe, so it never waits for the parent to read (a 2,000-row
+    part is about 2 MB, far more than a pipe holds): it works up to ``AHEAD`` items ahead
+    while the parent commits or pauses. A semaphore bounds that lead (memory and disk stay
+    bounded); no thread is involved on either side.
+    """
 
     def __init__(self, items: Iterator[T]):
         context = multiprocessing.get_context("fork")
+        self._folder = Path(tempfile.mkdtemp(prefix="zhijian-import-"))
+        self._slots = context.BoundedSemaphore(AHEAD)
         self._receiver, sender = context.Pipe(duplex=False)
         self._child = context.Process(
-            target=_produce, args=(items, sender, self._receiver), daemon=True
+            target=_produce,
+            args=(items, sender, self._receiver, self._folder, self._slots),
+            daemon=True,
         )
         self._child.start()
         sender.close()
-        self._ready: deque[T] = deque()
-        self._ended = False  # the child sent its end (or an error)
-        self._error: BaseException | None = None
+        self._ended = False  # the child's end (or an error) has been received
 
     def __next__(self) -> T:
-        if not self._ready:
-            self._receive()
-        if self._ready:
-            return self._ready.popleft()
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
+        if self._ended:
+            raise StopIteration
+        try:
+            kind, payload = self._receiver.recv()
+        except EOFError:
+            self._ended = True
+            self._child.join(5)
+            raise RuntimeError(
+                f"the validation process ended unexpectedly (exit code {self._child.exitcode})"
+            ) from None
+        if kind == _ITEM:
+            path = self._folder / str(payload)
+            item = pickle.loads(path.read_bytes())  # noqa: S301 (our own child's data)
+            path.unlink()
+            self._slots.release()
+            return item
+        self._ended = True
+        if kind == _ERROR:
+            raise payload
         raise StopIteration
 
     def pause(self, seconds: float) -> None:
-        """Wait ``seconds``, receiving meanwhile what the child sends (so that it goes on)."""
-        deadline = time.monotonic() + seconds
-        while not self._ended and (left := deadline - time.monotonic()) > 0:
-            if self._receiver.poll(left):
-                self._receive()
-        time.sleep(max(0.0, deadline - time.monotonic()))
+        """Wait ``seconds``; the child goes on meanwhile (up to ``AHEAD`` items ahead)."""
+        time.sleep(max(0.0, seconds))
 
     def close(self) -> None:
         if self._child is None:
             return
         self._receiver.close()
-        if not self._ended:
+        if self._child.is_alive():
             self._child.kill()
         self._child.join()
         self._child = None
-
-    def _receive(self) -> None:
-        if self._ended:
-            return
-        try:
-            kind, payload = self._receiver.recv()
-        except EOFError:
-            self._child.join(5)
-            kind, payload = (
-                _ERROR,
-                RuntimeError(
-                    f"the validation process ended unexpectedly (exit code {self._child.exitcode})"
-                ),
-            )
-        if kind == _ITEM:
-            self._ready.append(payload)
-        else:
-            self._ended = True
-            self._error = payload if kind == _ERROR else None
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
-def _produce(items: Iterator, sender, receiver) -> None:
-    """The child: send every item, then the end (or the exception that stopped it)."""
+def _produce(items: Iterator, sender, receiver, folder: Path, slots) -> None:
+    """The child: write every item to ``folder`` and send its number, then the end (or the
+    exception that stopped it). Stops when the parent is gone (pipe closed, or no slot freed
+    while the parent process no longer exists)."""
     receiver.close()
     _forbid_database()
+    parent = os.getppid()
     try:
         try:
-            for item in items:
-                sender.send((_ITEM, item))
+            for number, item in enumerate(items):
+                while not slots.acquire(timeout=1):
+                    if os.getppid() != parent:
+                        return  # the parent was killed
+                data = pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
+                (folder / str(number)).write_bytes(data)
+                sender.send((_ITEM, number))
         except (BrokenPipeError, ConnectionResetError):
             return  # the parent is gone
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
@@ -128,8 +141,6 @@ def _produce(items: Iterator, sender, receiver) -> None:
 
 
 def _picklable(exc: BaseException) -> BaseException:
-    import pickle
-
     try:
         pickle.loads(pickle.dumps(exc))  # noqa: S301 (our own object, round-tripped)
     except Exception:  # noqa: BLE001
