@@ -137,7 +137,9 @@ def match_scope(scope_text: str, industry: str, rules) -> list[Match]:
             for index, item in enumerate(items):
                 if item.section not in allowed:
                     continue
-                spans = [s for s in _occurrences(item.text, keyword) if not _inside(s, covered[index])]
+                spans = [
+                    s for s in _occurrences(item.text, keyword) if not _inside(s, covered[index])
+                ]
                 if spans:
                     covered[index].extend(spans)
                     if keyword not in found:

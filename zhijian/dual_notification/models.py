@@ -82,6 +82,9 @@ class DepartmentMember(models.Model):
     def __str__(self) -> str:
         return f"{self.department} {self.user}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("dual_notification:member_detail", args=[self.pk])
+
 
 class ScopeRule(models.Model):
     """Keywords of the business scope and/or industry-code prefixes → department and licence."""
@@ -188,9 +191,7 @@ class ScopeEvent(models.Model):
         verbose_name_plural = _("告知事项")
         ordering = ["-occurred_on", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["entity", "kind", "scope_digest"], name="dn_event_once"
-            )
+            models.UniqueConstraint(fields=["entity", "kind", "scope_digest"], name="dn_event_once")
         ]
 
     def __str__(self) -> str:
@@ -220,7 +221,10 @@ class Notification(models.Model):
         OTHER = "other", _("其他")
 
     event = models.ForeignKey(
-        ScopeEvent, verbose_name=_("告知事项"), on_delete=models.CASCADE, related_name="notifications"
+        ScopeEvent,
+        verbose_name=_("告知事项"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     entity = models.ForeignKey(
         "registry.Entity",
@@ -259,9 +263,7 @@ class Notification(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    feedback = models.CharField(
-        _("反馈结果"), max_length=16, choices=Feedback.choices, blank=True
-    )
+    feedback = models.CharField(_("反馈结果"), max_length=16, choices=Feedback.choices, blank=True)
     feedback_note = models.TextField(_("反馈说明"), blank=True)
     feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     feedback_by = models.ForeignKey(

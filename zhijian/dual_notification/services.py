@@ -146,7 +146,9 @@ def run(since: dt.date, *, until: dt.date | None = None, chunk: int = 2000) -> R
     from zhijian.registry.models import Entity
 
     summary = RunSummary()
-    rules_all = list(ScopeRule.objects.select_related("department").filter(department__is_active=True))
+    rules_all = list(
+        ScopeRule.objects.select_related("department").filter(department__is_active=True)
+    )
     new = Entity.objects.filter(established_on__gte=since, status=ACTIVE_STATUS)
     if until:
         new = new.filter(established_on__lte=until)
@@ -316,9 +318,11 @@ def claim(event: ScopeEvent, user, *, department: Department | None = None, lice
         )
 
 
-def entity_notice(event: ScopeEvent) -> list[dict]:
-    """What the entity is told (the second 告知): which licences it needs, from whom."""
-    rows = event.notifications.select_related("department").order_by("department__sort_order")
+def entity_notice(event: ScopeEvent, user=None) -> list[dict]:
+    """What the entity is told (the second 告知): which licences it needs, from whom
+    (limited to the notifications ``user`` may see when a user is given)."""
+    rows = visible_notifications(user).filter(event=event) if user else event.notifications.all()
+    rows = rows.select_related("department").order_by("department__sort_order")
     return [
         {"department": n.department.name, "licence": n.licence, "legal_basis": n.legal_basis,
          "keyword": n.keyword}
@@ -539,11 +543,11 @@ def import_rules(path) -> ImportResult:
             result.errors.append((0, "文件中没有规则"))
         return result
     with transaction.atomic():
+        new = [ScopeRule(**values) for _number, pk, values in parsed if pk is None]
+        ScopeRule.objects.bulk_create(new)  # no signals: the batch is one audit record
+        result.created = len(new)
         for _number, pk, values in parsed:
-            if pk is None:
-                ScopeRule.objects.create(**values)
-                result.created += 1
-            else:
+            if pk is not None:
                 ScopeRule.objects.filter(pk=pk).update(**values, updated_at=timezone.now())
                 result.updated += 1
         log(
