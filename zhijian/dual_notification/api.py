@@ -18,7 +18,7 @@ from .filters import EventFilter, NotificationFilter, RuleFilter
 from .models import Department, Notification, ScopeEvent, ScopeRule
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class DualNotificationSerializer(serializers.ModelSerializer):
     uscc = serializers.CharField(source="entity.uscc", read_only=True)
     entity_name = serializers.CharField(source="entity.name", read_only=True)
     department_code = serializers.CharField(source="department.code", read_only=True)
@@ -39,7 +39,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class EventSerializer(serializers.ModelSerializer):
+class ScopeEventSerializer(serializers.ModelSerializer):
     uscc = serializers.CharField(source="entity.uscc", read_only=True)
     entity_name = serializers.CharField(source="entity.name", read_only=True)
     unit_code = serializers.CharField(source="unit.code", read_only=True)
@@ -54,7 +54,7 @@ class EventSerializer(serializers.ModelSerializer):
         return [n.department.code for n in obj.notifications.all() if n.via == "claim"]
 
 
-class RuleSerializer(serializers.ModelSerializer):
+class ScopeRuleSerializer(serializers.ModelSerializer):
     department_code = serializers.CharField(source="department.code", read_only=True)
 
     class Meta:
@@ -63,7 +63,7 @@ class RuleSerializer(serializers.ModelSerializer):
                   "legal_basis", "priority", "valid_from", "valid_to", "is_active"]  # fmt: skip
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class NotifiedDepartmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "code", "name", "short_name", "contact", "phone", "internal", "is_active"]
@@ -75,7 +75,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [permissions.IsAuthenticated, ModelPermission]
     queryset = Notification.objects.none()
-    serializer_class = NotificationSerializer
+    serializer_class = DualNotificationSerializer
     filterset_class = NotificationFilter
     pagination_class = Pagination
 
@@ -92,7 +92,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [permissions.IsAuthenticated, ModelPermission]
     queryset = ScopeEvent.objects.none()
-    serializer_class = EventSerializer
+    serializer_class = ScopeEventSerializer
     filterset_class = EventFilter
     pagination_class = Pagination
 
@@ -107,7 +107,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 class RuleViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, ModelPermission]
     queryset = ScopeRule.objects.select_related("department").order_by("-priority", "pk")
-    serializer_class = RuleSerializer
+    serializer_class = ScopeRuleSerializer
     filterset_class = RuleFilter
     pagination_class = Pagination
 
@@ -115,7 +115,7 @@ class RuleViewSet(viewsets.ReadOnlyModelViewSet):
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, ModelPermission]
     queryset = Department.objects.order_by("sort_order", "code")
-    serializer_class = DepartmentSerializer
+    serializer_class = NotifiedDepartmentSerializer
     pagination_class = None
 
 
@@ -135,7 +135,7 @@ class ReadView(_ActionView):
             notice = services.mark_read(notice, request.user)
         except services.DualNotificationError as exc:
             return self.refused(exc)
-        return Response(NotificationSerializer(notice).data)
+        return Response(DualNotificationSerializer(notice).data)
 
 
 class FeedbackView(_ActionView):
@@ -150,7 +150,7 @@ class FeedbackView(_ActionView):
             )  # fmt: skip
         except services.DualNotificationError as exc:
             return self.refused(exc)
-        return Response(NotificationSerializer(notice).data)
+        return Response(DualNotificationSerializer(notice).data)
 
 
 class ClaimView(_ActionView):
@@ -173,7 +173,7 @@ class ClaimView(_ActionView):
             )  # fmt: skip
         except services.DualNotificationError as exc:
             return self.refused(exc)
-        return Response(NotificationSerializer(notice).data, status=status.HTTP_201_CREATED)
+        return Response(DualNotificationSerializer(notice).data, status=status.HTTP_201_CREATED)
 
 
 class StatisticsView(_ActionView):
