@@ -1,6 +1,15 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+READ = {
+    "inspections.view_inspection",
+    "inspections.view_inspectionphoto",
+    "inspections.view_rectification",
+}
+# Station inspectors record inspections and follow-up checks; officers read and publish.
+INSPECTOR = {*READ, "inspections.add_inspection", "inspections.change_rectification"}
+OFFICER = {*READ, "inspections.publish_inspection"}
+
 
 class InspectionsConfig(AppConfig):
     name = "zhijian.inspections"
@@ -8,6 +17,42 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("检查记录")
 
     def ready(self) -> None:
-        # Menu entries, role permissions, to-do providers and entity-file sections of this
-        # app are registered here (see zhijian/core/extensions.py).
-        pass
+        from zhijian.core import extensions, navigation, roles
+
+        from . import sections
+
+        extensions.grant(roles.CITY_OFFICER, OFFICER)
+        extensions.grant(roles.DISTRICT_OFFICER, OFFICER)
+        extensions.grant(roles.STATION_INSPECTOR, INSPECTOR)
+        extensions.add_menu_group(
+            navigation.MenuGroup(
+                _("检查与公示"),
+                (
+                    navigation.MenuItem(
+                        _("我的任务（移动端）"),
+                        "inspections:my_tasks",
+                        "inspections.add_inspection",
+                    ),
+                    navigation.MenuItem(
+                        _("记录检查"), "inspections:record", "inspections.add_inspection"
+                    ),
+                    navigation.MenuItem(
+                        _("检查记录"), "inspections:list", "inspections.view_inspection"
+                    ),
+                    navigation.MenuItem(
+                        _("待公示结果"), "inspections:publication", "inspections.view_inspection"
+                    ),
+                    navigation.MenuItem(
+                        _("整改跟踪"),
+                        "inspections:rectification_list",
+                        "inspections.view_rectification",
+                    ),
+                    navigation.MenuItem(
+                        _("检查结果公示（公众）"),
+                        "inspections:public_list",
+                        "inspections.view_inspection",
+                    ),
+                ),
+            )
+        )
+        sections.register()
