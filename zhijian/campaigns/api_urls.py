@@ -1,5 +1,14 @@
 """Routes under /api/v1/campaigns/ (included by zhijian/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("", api.CampaignViewSet.as_view({"get": "list"}), name="campaign-list"),
+    path(
+        "targets/", api.CampaignTargetViewSet.as_view({"get": "list"}), name="campaign-target-list"
+    ),
+    path("<int:pk>/", api.CampaignViewSet.as_view({"get": "retrieve"}), name="campaign-detail"),
+    path("<int:pk>/progress/", api.ProgressView.as_view(), name="campaign-progress"),
+]
