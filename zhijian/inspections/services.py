@@ -431,17 +431,25 @@ def record_inspection(user, s: Submission) -> tuple[Inspection, bool]:
     saved = existing_submission(user, s.client_uuid)
     if saved is not None:
         return saved, False
-    if s.task is not None and s.task.entity_id and s.entity is None:
-        s.entity = s.task.entity
+    if s.task is not None:  # its current state, not the caller's copy
+        from zhijian.supervision.models import Task
+
+        s.task = Task.objects.select_related("entity__unit", "item").get(pk=s.task.pk)
+        if s.task.entity_id and s.entity is None:
+            s.entity = s.task.entity
     if not s.method and s.task is not None:
         s.method = METHOD_FOR_SOURCE.get(s.task.source, Method.ROUTINE)
     s.method = s.method or Method.ROUTINE
     errors = validate(user, s)
     if errors:
         raise InspectionInvalid(errors)
+    from zhijian.supervision.services import TaskError
+
     try:
         with transaction.atomic():
             inspection = _save(user, s)
+    except TaskError as exc:  # the task changed between the check and the save
+        raise InspectionInvalid({"task": [str(exc)]}) from exc
     except IntegrityError:
         saved = existing_submission(user, s.client_uuid)  # a concurrent retry won the race
         if saved is None:
