@@ -94,7 +94,9 @@ class MemberForm(forms.Form):
 
 class FeedbackForm(forms.Form):
     feedback = forms.ChoiceField(
-        label=_("反馈结果"), choices=[("", _("请选择")), *Notification.Feedback.choices]
+        label=_("反馈结果"),
+        choices=[("", _("请选择")), *Notification.Feedback.choices],
+        error_messages={"required": _("请选择反馈结果。"), "invalid_choice": _("请选择反馈结果。")},
     )
     note = forms.CharField(
         label=_("反馈说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
