@@ -161,6 +161,8 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["assignee", "state", "due_on"], name="sup_task_assignee_due"),
             models.Index(fields=["unit", "state", "due_on"], name="sup_task_unit_due"),
+            # a unit's unassigned open tasks (the to-do list's second part)
+            models.Index(fields=["unit", "assignee", "state", "due_on"], name="sup_task_unit_open"),
             models.Index(fields=["state", "due_on"], name="sup_task_state_due"),
         ]
         permissions = [
