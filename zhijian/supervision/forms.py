@@ -173,6 +173,7 @@ class TransitionForm(forms.Form):
     )
 
     def __init__(self, *args, user=None, task: Task | None = None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if task is not None:
             below = OrgUnit.objects.visible_to(user).filter(
@@ -189,6 +190,10 @@ class TransitionForm(forms.Form):
 
 
 class UrgeForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     note = forms.CharField(
         label=_("督办意见"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

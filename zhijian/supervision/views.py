@@ -267,6 +267,7 @@ def _action_forms(task, user, bound=None):
         form = bound if bound is not None and bound.data.get("action") == action else None
         if form is None:
             form = TransitionForm(user=user, task=task, initial={"action": action})
+        form.auto_id = f"id_{action}_%s"  # one page holds a form per action
         # Each action shows only the fields it uses.
         if action != "delegate":
             form.fields.pop("to_unit", None)
