@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import browser, desktop, phone  # noqa: F401 (browser fixtures)
 from zhijian.core import roles
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, desktop, phone, screenshot  # noqa: F401 (fixtures)
+from tests.browser.conftest import screenshot
 from tests.browser.test_shell import sign_in
 from zhijian.supervision import services
 from zhijian.supervision.models import SupervisionItem, Task
