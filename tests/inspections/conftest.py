@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from tests.browser.conftest import browser, desktop, phone  # noqa: F401 (browser fixtures)
 from tests.scope_world import _entity
 from zhijian.core import roles
 

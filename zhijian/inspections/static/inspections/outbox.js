@@ -151,6 +151,12 @@
     if (button) button.disabled = true;
   }
 
+  function localTime(iso) {
+    var d = new Date(iso), pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+      pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
   function render() {
     return all().then(function (entries) {
       var list = document.getElementById("outbox-list");
@@ -158,7 +164,7 @@
       entries.forEach(function (entry) {
         var li = document.createElement("li");
         li.setAttribute("data-uuid", entry.uuid);
-        li.appendChild(document.createTextNode((entry.label || "检查") + " · " + entry.savedAt.slice(0, 16).replace("T", " ")));
+        li.appendChild(document.createTextNode((entry.label || "检查") + " · " + localTime(entry.savedAt)));
         if (entry.message) {
           var m = document.createElement("span"); m.className = entry.state === "rejected" ? "error" : "hint";
           m.textContent = entry.message; li.appendChild(m);
