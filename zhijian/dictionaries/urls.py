@@ -24,3 +24,12 @@ urlpatterns = [
     path("divisions/", views.DivisionListView.as_view(), name="division_list"),
     path("industries/", views.IndustryListView.as_view(), name="industry_list"),
 ]
+
+urlpatterns += [
+    path("parameters/", views.ParameterListView.as_view(), name="parameter_list"),
+    path(
+        "parameters/<str:key>/new/",
+        views.ParameterValueCreateView.as_view(),
+        name="parameter_value_create",
+    ),
+]

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import CreateView, DeleteView, UpdateView
+from django.views.generic import CreateView, DeleteView, FormView, UpdateView
 
+from zhijian.core.filters import FilterSet
 from zhijian.core.tables import Column, TableView
 from zhijian.core.views import FormPageMixin
 
 from .filters import CalendarDayFilter, DivisionFilter, IndustryFilter
-from .forms import CalendarDayForm, CalendarYearForm
-from .models import CalendarDay, CalendarYear, Division, Industry
+from .forms import CalendarDayForm, CalendarYearForm, ParameterValueForm
+from .models import CalendarDay, CalendarYear, Division, Industry, ParameterValue
 
 
 class CalendarView(TableView):
@@ -126,3 +129,127 @@ class IndustryListView(TableView):
         Column("level", gettext_lazy("层级")),
         Column("parent__name", gettext_lazy("上级")),
     ]
+
+
+# --- dated parameters (参数设置) -----------------------------------------------------------------
+
+
+def _parameter_or_404(key: str):
+    from django.http import Http404
+
+    from . import parameters
+
+    try:
+        return parameters.get(key)
+    except parameters.InvalidParameter:
+        raise Http404 from None
+
+
+def _declared_rows() -> list[dict]:
+    from . import parameters
+
+    rows = []
+    for _key, parameter in sorted(parameters.declared().items()):
+        used = parameter.used()
+        rows.append({"parameter": parameter, "used": used, "value": _shown(used["value"])})
+    return rows
+
+
+def _shown(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+class ParameterValueFilter(FilterSet):
+    key = django_filters.ChoiceFilter(label=gettext_lazy("参数"), choices=[])
+
+    class Meta:
+        model = ParameterValue
+        fields = ["key"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        from . import parameters
+
+        super().__init__(*args, request=request, **kwargs)
+        self.filters["key"].extra["choices"] = [
+            (key, p.name) for key, p in sorted(parameters.declared().items())
+        ]
+
+
+class ParameterListView(TableView):
+    """The declared parameters with the value in force, then every dated value (history)."""
+
+    model = ParameterValue
+    scoped = False
+    permission_required = "dictionaries.view_parametervalue"
+    title = gettext_lazy("参数设置")
+    template_name = "dictionaries/parameters.html"
+    filterset_class = ParameterValueFilter
+    search_fields = ("key", "source", "note")
+    search_placeholder = gettext_lazy("参数、依据或说明")
+    default_ordering = ("key", "-effective_from")
+    export_name = "parameters"
+    columns = [
+        Column("key", gettext_lazy("参数")),
+        Column("value", gettext_lazy("取值"), getter=lambda v: _shown(v.value)),
+        Column("effective_from", gettext_lazy("生效日期")),
+        Column("source", gettext_lazy("依据"), sortable=False),
+        Column("note", gettext_lazy("说明"), sortable=False),
+        Column("created_at", gettext_lazy("登记时间")),
+    ]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["declared"] = _declared_rows()
+        ctx["can_add"] = self.request.user.has_perm("dictionaries.add_parametervalue")
+        return ctx
+
+
+class ParameterValueCreateView(
+    LoginRequiredMixin, PermissionRequiredMixin, FormPageMixin, FormView
+):
+    form_class = ParameterValueForm
+    permission_required = "dictionaries.add_parametervalue"
+    template_name = "dictionaries/parameter_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.parameter = _parameter_or_404(kwargs["key"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["parameter"] = self.parameter
+        return kwargs
+
+    def get_initial(self):
+        return {"value": _shown(self.parameter.on())}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["title"] = _("新增参数取值：%(name)s") % {"name": self.parameter.name}
+        ctx["parameter"] = self.parameter
+        ctx["used"] = self.parameter.used()
+        ctx["value_in_force"] = _shown(ctx["used"]["value"])
+        ctx["history"] = ParameterValue.objects.filter(key=self.parameter.key).order_by(
+            "-effective_from"
+        )
+        ctx["default"] = _shown(self.parameter.default)
+        return ctx
+
+    def form_valid(self, form):
+        from . import parameters
+
+        data = form.cleaned_data
+        try:
+            parameters.set_value(
+                self.parameter.key, data["value"], data["effective_from"],
+                source=data["source"], note=data.get("note") or "",
+            )  # fmt: skip
+        except parameters.InvalidParameter as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("已保存，自 %(d)s 起施行。") % {"d": data["effective_from"]}
+        )
+        return redirect("dictionaries:parameter_list")

@@ -7,7 +7,7 @@ from those inputs by the steps below, so anyone holding the inputs can repeat th
 Inputs
     plan        the plan's canonical snapshot (a JSON object: number, item, pool filter,
                 ratios per credit risk class, inspectors per check, participants, deadline)
-    pool        the target directory at draw time: (USCC, class) pairs, class in A/B/C/D
+    pool        the target directory at draw time: the USCCs of each credit risk class A/B/C/D
     inspectors  the inspector directory at draw time: records with ``badge`` (law-enforcement
                 badge number, unique), ``department`` and ``unit`` (unit code)
     public      a public random value entered at draw time (a lottery result, a block hash …)
@@ -15,7 +15,9 @@ Inputs
 
 Hashes (SHA-256, lowercase hex)
     plan_hash        = H(canonical JSON of plan)
-    pool_hash        = H(the pool as lines "USCC<TAB>CLASS<LF>", sorted by USCC, UTF-8)
+    pool_hash        = H(the pool snapshot: for each class in the order A, B, C, D a line
+                         "<class> <count>" then that class's USCCs in ascending order, one per
+                         line; every line ends with LF; ASCII)
     inspectors_hash  = H(canonical JSON of the inspector records {badge, department, unit}
                          sorted by badge)
     seed             = H("zhijian-draw-v1" LF plan_hash LF pool_hash LF inspectors_hash LF
@@ -85,26 +87,47 @@ def plan_hash(plan: dict) -> str:
     return sha256_hex(canonical(plan))
 
 
-def pool_text(pool: Iterable[tuple[str, str]]) -> bytes:
-    """The pool snapshot in its published form: sorted "USCC\\tCLASS\\n" lines."""
-    pairs = sorted(pool)
-    return "".join(f"{uscc}\t{cls}\n" for uscc, cls in pairs).encode("utf-8")
+def pool_text(groups: dict[str, list[str]]) -> bytes:
+    """The pool snapshot in its published form (see the module docstring)."""
+    parts = []
+    for cls in CLASSES:
+        members = groups.get(cls, [])
+        parts.append(f"{cls} {len(members)}\n")
+        if members:
+            parts.append("\n".join(members))
+            parts.append("\n")
+    return "".join(parts).encode("ascii")
 
 
-def parse_pool(text: bytes) -> list[tuple[str, str]]:
-    """The (USCC, class) pairs of a published pool snapshot (as written by ``pool_text``)."""
-    if not text:
-        return []
-    lines = text.decode("utf-8").split("\n")
+def parse_pool(text: bytes) -> dict[str, list[str]]:
+    """The per-class USCC lists of a published pool snapshot (as written by ``pool_text``)."""
+    lines = text.decode("ascii").split("\n")
     if lines[-1] != "":
         raise DrawError("对象名录快照格式错误：最后一行没有换行符")
-    pairs = []
-    for number, line in enumerate(lines[:-1], start=1):
-        uscc, sep, cls = line.partition("\t")
-        if not sep or cls not in CLASSES:
-            raise DrawError(f"对象名录快照第 {number} 行格式错误：“{line[:40]}”")
-        pairs.append((uscc, cls))
-    return pairs
+    groups: dict[str, list[str]] = {}
+    at = 0
+    for cls in CLASSES:
+        head = lines[at].split(" ") if at < len(lines) else []
+        if len(head) != 2 or head[0] != cls or not head[1].isdigit():
+            raise DrawError(f"对象名录快照格式错误：第 {at + 1} 行应为“{cls} 户数”")
+        n = int(head[1])
+        groups[cls] = lines[at + 1 : at + 1 + n]
+        if len(groups[cls]) != n:
+            raise DrawError(f"对象名录快照格式错误：{cls}类应有 {n} 户")
+        at += 1 + n
+    if at != len(lines) - 1:
+        raise DrawError("对象名录快照格式错误：末尾有多余内容")
+    return groups
+
+
+def is_sorted_unique(groups: dict[str, list[str]]) -> bool:
+    """Each class in ascending order, and no USCC twice."""
+    everything: list[str] = []
+    for members in groups.values():
+        if members != sorted(members):
+            return False
+        everything.extend(members)
+    return len(set(everything)) == len(everything)
 
 
 def inspectors_hash(inspectors: Sequence[dict]) -> str:
@@ -222,6 +245,7 @@ def assign_inspectors(
         raise DrawError(
             f"联合抽查有 {len(departments)} 个部门参加，每次检查至少需要 {len(departments)} 名人员"
         )
+    department_of = {r["badge"]: r["department"] for r in inspectors}
     heaps: dict[str, list] = {d: [] for d in departments}
     for record in inspectors:
         if record["department"] in heaps:
@@ -248,16 +272,11 @@ def assign_inspectors(
                 raise DrawError(f"主体 {uscc} 没有足够的可选执法人员（已排除回避人员）")
             team.append(entry[2])
             picks.append(entry)
-        for entry, d in zip(picks, _departments_of(picks, heaps, inspectors), strict=True):
+        for entry in picks:
             entry[0] += 1
-            heapq.heappush(heaps[d], entry)
+            heapq.heappush(heaps[department_of[entry[2]]], entry)
         assignment[uscc] = team
     return assignment
-
-
-def _departments_of(picks, heaps, inspectors) -> list[str]:
-    by_badge = {r["badge"]: r["department"] for r in inspectors}
-    return [by_badge[entry[2]] for entry in picks]
 
 
 def _take(heaps: dict[str, list], departments: Sequence[str], excluded: set[str]):
@@ -278,21 +297,22 @@ def _take(heaps: dict[str, list], departments: Sequence[str], excluded: set[str]
 
 def run(
     plan: dict,
-    pool_pairs: Sequence[tuple[str, str]],
+    groups: dict[str, list[str]],
     pool_h: str,
     inspectors: Sequence[dict],
     public: str,
 ):
-    """Seed and targets of a draw (the inspectors follow once the recusals are known)."""
+    """Seed and targets of a draw (the inspectors follow once the recusals are known).
+
+    ``groups``: each class's USCCs in ascending order (as in the pool snapshot)."""
     plan_h = plan_hash(plan)
     inspectors_h = inspectors_hash(inspectors)
     seed = seed_of(plan_h, pool_h, inspectors_h, public)
-    groups = group_pool(pool_pairs)
     targets = select_targets(seed, groups, plan["ratios"])
     drawn = dict.fromkeys(CLASSES, 0)
     for _uscc, cls in targets:
         drawn[cls] += 1
-    counts = {cls: [len(groups[cls]), drawn[cls]] for cls in CLASSES}
+    counts = {cls: [len(groups.get(cls, [])), drawn[cls]] for cls in CLASSES}
     return seed, Outcome(seed.hex(), plan_h, pool_h, inspectors_h, counts, targets)
 
 

@@ -9,6 +9,9 @@
   credit risk class (ratios), by how many inspectors from which departments, by when.
 * ``Draw``: one draw of a plan with every published input, the algorithm version, the hashes
   and the result. A redraw is a new ``Draw``; the old one stays (``is_current`` False).
+  A draw is public once published (``published_at``): the officer decides when, so that
+  the targets of an unannounced check are not told in advance; the hashes are fixed (and
+  audited) at draw time, so publishing later changes nothing that can be verified.
 
 The target directory itself is the register filtered at draw time (``directory.py``); its
 snapshot is stored with the draw. Every model is scoped by its unit's path.
@@ -235,6 +238,12 @@ class Draw(models.Model):
         related_name="+",
     )
     drawn_at = models.DateTimeField(_("抽取时间"))
+    published_at = models.DateTimeField(
+        _("公示时间"),
+        null=True,
+        blank=True,
+        help_text=_("公示后，抽取输入与结果在公示页面向社会公开，任何人可以复核"),
+    )
 
     scope_path = "plan__unit__path"
     objects = ScopedManager()

@@ -53,18 +53,18 @@ def _conditions(day: dt.date):
 CONDITIONS = _conditions  # the rule, for readers: (class, model, condition) in order
 
 
-def classes_in(unit_path: str, day: dt.date | None = None) -> dict[int, str]:
-    """Entity id → class for the entities below ``unit_path`` that are not class A."""
+def classes_in(unit_path: str, day: dt.date | None = None) -> dict[str, str]:
+    """USCC → class for the entities below ``unit_path`` that are not class A."""
     day = day or timezone.localdate()
-    found: dict[int, str] = {}
+    found: dict[str, str] = {}
     for cls, model, condition in _conditions(day):
-        ids = (
+        usccs = (
             model._default_manager.filter(condition, unit__path__startswith=unit_path)
-            .values_list("entity_id", flat=True)
+            .values_list("entity__uscc", flat=True)
             .distinct()
         )
-        for entity_id in ids.iterator(chunk_size=20000):
-            found.setdefault(entity_id, cls)
+        for uscc in usccs.iterator(chunk_size=20000):
+            found.setdefault(uscc, cls)
     return found
 
 

@@ -11,6 +11,7 @@ A redraw is a new draw with a reason; the old draw stays, its tasks are cancelle
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -248,21 +249,21 @@ def _check_public_random(value: str, source: str) -> tuple[str, str]:
 def _build(plan: Plan, public_random: str, day: dt.date):
     """Run the draw on the directories as they are now: (fields of the Draw, targets' rows)."""
     snapshot = plan_snapshot(plan)
-    rows = directory.pool_rows(plan.unit, plan.pool_filter, plan.item, day)
-    if not rows:
+    groups = directory.pool_groups(plan.unit, plan.pool_filter, plan.item, day)
+    pool_size = sum(len(m) for m in groups.values())
+    if not pool_size:
         raise PlanError("检查对象名录库为空：没有符合条件的市场主体，请调整检查对象范围。")
-    pairs = [(uscc, cls) for uscc, cls, _pk in rows]
-    pool_bytes = draw.pool_text(pairs)
+    pool_bytes = draw.pool_text(groups)
     pool_h = draw.sha256_hex(pool_bytes)
     try:
         inspectors = directory.inspector_records(plan.participants)
     except DirectoryError as exc:
         raise PlanError(str(exc)) from None
-    seed, outcome = draw.run(snapshot, pairs, pool_h, inspectors, public_random)
+    seed, outcome = draw.run(snapshot, groups, pool_h, inspectors, public_random)
     if not outcome.targets:
         raise PlanError("按抽查比例计算的抽取户数为 0，请调整抽查比例或检查对象范围。")
-    ids = {uscc: pk for uscc, _cls, pk in rows}
-    targets = {ids[uscc]: uscc for uscc, _cls in outcome.targets}
+    rows = directory.entities_by_uscc([u for u, _c in outcome.targets])
+    targets = {rows[uscc][0]: uscc for uscc, _cls in outcome.targets}
     ties = directory.recusal_ties(targets, inspectors)
     departments = [p["department"] for p in plan.participants]
     try:
@@ -278,9 +279,9 @@ def _build(plan: Plan, public_random: str, day: dt.date):
         "plan_snapshot": snapshot,
         "plan_hash": outcome.plan_hash,
         "pool_hash": pool_h,
-        "pool_size": len(pairs),
+        "pool_size": pool_size,
         "pool_counts": outcome.counts,
-        "pool_snapshot": Draw.pack_pool(pool_bytes),
+        "pool_snapshot": pool_bytes,  # packed by draw_plan (in a thread, see there)
         "inspectors": inspectors,
         "inspectors_hash": outcome.inspectors_hash,
         "recusals": ties,
@@ -289,26 +290,17 @@ def _build(plan: Plan, public_random: str, day: dt.date):
         "result_hash": draw.result_hash(result),
         "target_count": len(result),
     }
-    return fields, targets
+    return fields, targets, rows
 
 
-def _create_tasks(plan: Plan, record: Draw, targets: dict[int, str]) -> int:
+def _create_tasks(plan: Plan, record: Draw, rows_by_uscc: dict[str, tuple]) -> int:
     from zhijian.supervision.services import TaskError, bulk_create_tasks
 
-    by_uscc = {uscc: pk for pk, uscc in targets.items()}
     users = {r["badge"]: r for r in record.inspectors}
-    entities = {}
-    ids = list(targets)
-    for start in range(0, len(ids), 5000):
-        for pk, unit_id, name in Entity.objects.filter(
-            pk__in=ids[start : start + 5000]
-        ).values_list("pk", "unit_id", "name"):
-            entities[pk] = (unit_id, name)
     unit_codes = dict(OrgUnit.objects.values_list("pk", "code"))
     rows = []
     for row in record.result:
-        entity_id = by_uscc[row["uscc"]]
-        unit_id, name = entities[entity_id]
+        entity_id, unit_id, name = rows_by_uscc[row["uscc"]]
         team = [users[b] for b in row["inspectors"]]
         lead = next((t["id"] for t in team if t["unit"] == unit_codes.get(unit_id)), None)
         rows.append(
@@ -332,7 +324,12 @@ def _create_tasks(plan: Plan, record: Draw, targets: dict[int, str]) -> int:
 
 
 def task_source_ref(record: Draw) -> str:
-    return f"draw:{record.pk}"
+    return source_ref_for(record.plan, record.sequence)
+
+
+def source_ref_for(plan: Plan, sequence: int) -> str:
+    """What the tasks of a draw carry as ``source_ref``: plan number and draw sequence."""
+    return f"random:{plan.number}/{sequence}"
 
 
 def _audit_detail(record: Draw) -> dict:
@@ -368,20 +365,25 @@ def draw_plan(
             if not (reason or "").strip():
                 raise PlanError("该计划已抽取；重新抽取必须填写原因，原抽取记录将保留。")
             _retire(previous, user=user, reason=reason.strip())
-        fields, targets = _build(plan, public_random, day)
+        fields, _targets, rows = _build(plan, public_random, day)
         sequence = (plan.draws.aggregate(m=Max("sequence"))["m"] or 0) + 1
-        record = Draw.objects.create(
-            plan=plan,
-            sequence=sequence,
-            is_current=True,
-            reason=(reason or "").strip() if previous else "",
-            public_random=public_random,
-            public_random_source=public_random_source,
-            drawn_by=user,
-            drawn_at=timezone.now(),
-            **fields,
-        )
-        _create_tasks(plan, record, targets)
+        # zlib releases the GIL: the snapshot is compressed while the tasks are written.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            packed = pool.submit(Draw.pack_pool, fields.pop("pool_snapshot"))
+            record = Draw(
+                plan=plan,
+                sequence=sequence,
+                is_current=True,
+                reason=(reason or "").strip() if previous else "",
+                public_random=public_random,
+                public_random_source=public_random_source,
+                drawn_by=user,
+                drawn_at=timezone.now(),
+                **fields,
+            )
+            _create_tasks(plan, record, rows)
+            record.pool_snapshot = packed.result()
+        record.save(force_insert=True)
         plan.state = Plan.State.DRAWN
         plan.save(update_fields=["state", "updated_at"])
         log(
@@ -452,7 +454,7 @@ def verify_draw(record: Draw) -> Verification:
         return result
     try:
         pool_bytes = record.pool_bytes()
-        pairs = draw.parse_pool(pool_bytes)
+        groups = draw.parse_pool(pool_bytes)
     except Exception as exc:  # noqa: BLE001 - a damaged snapshot is a refutation
         check("pool", False, f"对象名录快照无法读取：{exc}")
         return result
@@ -464,7 +466,7 @@ def verify_draw(record: Draw) -> Verification:
         return result
     if not check(
         "pool_order",
-        all(pairs[i][0] < pairs[i + 1][0] for i in range(len(pairs) - 1)),
+        draw.is_sorted_unique(groups),
         "对象名录快照未按统一社会信用代码排序或有重复",
     ):
         return result
@@ -481,7 +483,7 @@ def verify_draw(record: Draw) -> Verification:
     ):  # fmt: skip
         return result
     seed, outcome = draw.run(
-        record.plan_snapshot, pairs, pool_h, record.inspectors, record.public_random
+        record.plan_snapshot, groups, pool_h, record.inspectors, record.public_random
     )
     if not check(
         "seed", outcome.seed == record.seed,
@@ -556,12 +558,63 @@ def _audit_matches(record: Draw) -> tuple[bool, str]:
     return True, ""
 
 
+def stored_digest(record: Draw) -> str:
+    """A digest of everything stored for a draw (changes whenever any of it changes)."""
+    fields = {
+        name: getattr(record, name)
+        for name in (
+            "algorithm",
+            "public_random",
+            "plan_snapshot",
+            "plan_hash",
+            "pool_hash",
+            "inspectors",
+            "inspectors_hash",
+            "recusals",
+            "seed",
+            "result",
+            "result_hash",
+        )  # fmt: skip
+    }
+    digest = draw.sha256_hex(draw.canonical(fields) + bytes(record.pool_snapshot or b""))
+    return digest
+
+
 # --- what is published ------------------------------------------------------------------------
 
 
+def publish_draw(record: Draw, *, user) -> Draw:
+    """Put a draw on the public page (一公开); audited. Only the current draw is published."""
+    if user is not None and not _in_scope(user, record.plan.unit):
+        raise PlanError("该抽取记录不在您的数据范围内。")
+    if not record.is_current:
+        raise PlanError("该抽取结果已被重新抽取取代，不能公示。")
+    if record.published_at is not None:
+        raise PlanError(
+            f"该抽取结果已于 {timezone.localtime(record.published_at):%Y-%m-%d %H:%M} 公示。"
+        )
+    with transaction.atomic():
+        record.published_at = timezone.now()
+        Draw.objects.filter(pk=record.pk).update(published_at=record.published_at)
+        log(
+            "random_publish",
+            obj=record,
+            object_repr=f"公示抽查计划 {record.plan.number} 第 {record.sequence} 次抽取",
+            detail={"result_hash": record.result_hash, "seed": record.seed},
+        )
+    return record
+
+
 def published_draws():
-    """Current draws of every plan, for the public page (published by law: 一公开)."""
-    return Draw.objects.filter(is_current=True).select_related("plan", "plan__item", "plan__unit")
+    """Published draws, every district's (published by law: 一公开), the current ones."""
+    return Draw.objects.filter(is_current=True, published_at__isnull=False).select_related(
+        "plan", "plan__item", "plan__unit"
+    )
+
+
+def earlier_draws(record: Draw):
+    """The draws a published draw replaced (shown with it: a redraw is never hidden)."""
+    return record.plan.draws.filter(sequence__lt=record.sequence).order_by("sequence")
 
 
 def public_result(record: Draw) -> list[dict]:
