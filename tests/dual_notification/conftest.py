@@ -17,7 +17,8 @@ _numbers = itertools.count(1)
 
 @pytest.fixture
 def departments(db):
-    """The seeded departments (migration 0002) by code."""
+    """The default departments (seeded by migration 0002; again after a flush) by code."""
+    services.seed_defaults()
     return {d.code: d for d in Department.objects.all()}
 
 
