@@ -110,3 +110,13 @@ def submission(people, entity, item):
         return Submission(**values)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _chinese_after_every_test():
+    """A request in English leaves English active in the thread: restore the default."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")

@@ -293,3 +293,12 @@ def test_menu_entries_follow_permissions(people):
     officer = login(people["pudong"]).get("/").content.decode()
     assert "/inspections/publication/" in officer and "/inspections/m/record/" not in officer
     assert json  # imported for payloads
+
+
+def test_phone_pages_in_english(people, task):
+    client = login(people["zhang"])
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/inspections/m/record/?task={task.pk}", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Inspections waiting to be sent" in text and "Submit the inspection" in text
+    assert 'data-msg-offline="No network: saved on this phone' in text

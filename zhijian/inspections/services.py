@@ -345,7 +345,7 @@ def _check_answers(s: Submission, errors) -> int:
 
 
 def _check_outcome(s: Submission, nonconforming: int, errors) -> None:
-    label = Outcome(s.outcome).label
+    label = s.outcome  # the enumeration values are the Chinese labels
     count = s.findings_count
     if count is None or count < 0:
         errors["findings_count"].append("问题数应为0或正整数。")
@@ -378,7 +378,7 @@ def _check_outcome(s: Submission, nonconforming: int, errors) -> None:
             )
     elif s.rectification_order.strip():
         errors["rectification_order"].append(
-            f"只有检查结果为“{Outcome.RECTIFY.label}”时才能下达整改要求。"
+            f"只有检查结果为“{Outcome.RECTIFY.value}”时才能下达整改要求。"
         )
 
 

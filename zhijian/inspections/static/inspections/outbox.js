@@ -12,6 +12,8 @@
   var form = document.querySelector("form[data-outbox]");
   var status = document.getElementById("submit-status");
   var sending = {};
+  // Messages come translated from the page (data-msg-* on the outbox panel).
+  function msg(key, fallback) { return panel.getAttribute("data-msg-" + key) || fallback; }
 
   function csrfToken() {
     var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
@@ -111,20 +113,20 @@
             var onThisForm = form && form.querySelector("input[name=client_uuid]").value === entry.uuid;
             if (onThisForm) {
               return remove(entry.uuid).then(function () {
-                showErrors(data.errors || {"": [data.detail || "提交被拒绝"]});
+                showErrors(data.errors || {"": [data.detail || msg("rejected", "提交被拒绝")]});
                 return "rejected";
               });
             }
-            entry.state = "rejected"; entry.message = data.detail || "提交被拒绝";
+            entry.state = "rejected"; entry.message = data.detail || msg("rejected", "提交被拒绝");
             return put(entry).then(function () { return "rejected"; });
           }
           entry.state = "pending";
           entry.message = (response.status === 401 || response.status === 403)
-            ? "登录已过期或无权限，请重新登录后点击“重试”。" : "服务器暂时无法处理（" + response.status + "），稍后自动重试。";
+            ? msg("login", "登录已过期或无权限，请重新登录后点击“重试”。") : msg("server", "服务器暂时无法处理，稍后自动重试。") + " (" + response.status + ")";
           return put(entry).then(function () { return "kept"; });
         });
       }, function () {
-        entry.state = "pending"; entry.message = "网络不可用，已保存在本机，网络恢复后自动重试。";
+        entry.state = "pending"; entry.message = msg("offline", "网络不可用，已保存在本机，网络恢复后自动重试。");
         return put(entry).then(function () { return "kept"; });
       })
       .then(function (outcome) {
@@ -141,9 +143,9 @@
     if (!onThisForm) return;
     clearErrors();
     var p = document.createElement("span");
-    p.appendChild(document.createTextNode((data.duplicate ? "该检查此前已提交：" : "检查已提交：") + (data.number || "") + " "));
+    p.appendChild(document.createTextNode((data.duplicate ? msg("duplicate", "该检查此前已提交：") : msg("saved", "检查已提交：")) + (data.number || "") + " "));
     if (data.url) {
-      var a = document.createElement("a"); a.href = data.url; a.textContent = "查看检查记录"; p.appendChild(a);
+      var a = document.createElement("a"); a.href = data.url; a.textContent = msg("view", "查看检查记录"); p.appendChild(a);
     }
     show(p, "success");
     form.setAttribute("data-sent", data.number || "1");
@@ -164,14 +166,14 @@
       entries.forEach(function (entry) {
         var li = document.createElement("li");
         li.setAttribute("data-uuid", entry.uuid);
-        li.appendChild(document.createTextNode((entry.label || "检查") + " · " + localTime(entry.savedAt)));
+        li.appendChild(document.createTextNode((entry.label || msg("inspection", "检查")) + " · " + localTime(entry.savedAt)));
         if (entry.message) {
           var m = document.createElement("span"); m.className = entry.state === "rejected" ? "error" : "hint";
           m.textContent = entry.message; li.appendChild(m);
         }
         if (entry.state === "rejected") {
           var drop = document.createElement("button"); drop.type = "button"; drop.className = "link";
-          drop.textContent = "删除"; drop.setAttribute("data-drop", entry.uuid); li.appendChild(drop);
+          drop.textContent = msg("drop", "删除"); drop.setAttribute("data-drop", entry.uuid); li.appendChild(drop);
         }
         list.appendChild(li);
       });
@@ -193,7 +195,7 @@
       ev.preventDefault();
       if (form.getAttribute("data-sent")) return;
       var entry = entryFromForm(form);
-      show("正在提交…", "info");
+      show(msg("sending", "正在提交…"), "info");
       put(entry).then(function () { return send(entry); });
     });
     var outcome = form.querySelector("select[name=outcome]");
