@@ -203,6 +203,7 @@ class TaskListView(TableView):
     search_fields = ("number", "title", "entity__name")
     search_placeholder = gettext_lazy("任务编号、名称或检查对象")
     default_ordering = ("due_on", "id")
+    paginate_by = 20  # a to-do list is read on a phone too
     export_name = "supervision-tasks"
     create_url_name = "supervision:task_create"
     create_permission = "supervision.add_task"

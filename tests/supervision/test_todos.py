@@ -1,0 +1,104 @@
+"""The to-do list: whose tasks it holds, overdue visibility for the units above, its count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from zhijian.supervision import services
+from zhijian.supervision.models import Task
+
+PAST = dt.date(2026, 1, 5)
+
+
+def _task(unit, **kw):
+    kw.setdefault("title", "任务")
+    kw.setdefault("due_days", 5)
+    return services.create_task(unit=unit, source=Task.Source.MANUAL, **kw)
+
+
+@pytest.fixture
+def world(org, people):
+    t = {
+        "zhang_own": _task(org["zhangjiang"], assignee=people["zhang"]),
+        "zhang2_own": _task(org["zhangjiang"], assignee=people["zhang2"]),
+        "station_free": _task(org["zhangjiang"]),
+        "station_late": _task(org["zhangjiang"], assignee=people["zhang2"], start=PAST),
+        "huamu_late": _task(org["huamu"], start=PAST),
+        "huamu_fresh": _task(org["huamu"]),
+        "district_free": _task(org["pudong"]),
+        "district_late": _task(org["pudong"], start=PAST),
+        "yexie_late": _task(org["yexie"], start=PAST),
+        "city_free": _task(org["city"]),
+    }
+    done = _task(org["zhangjiang"], assignee=people["zhang"], start=PAST)
+    services.transition(done, "complete", user=people["zhang"])
+    return t
+
+
+def names(world, qs):
+    ids = set(qs.values_list("pk", flat=True))
+    return {name for name, task in world.items() if task.pk in ids}
+
+
+@pytest.mark.django_db
+def test_inspector_sees_own_and_unassigned(world, people):
+    todos = services.visible_todos(people["zhang"])
+    assert names(world, todos) == {"zhang_own", "station_free"}
+    assert todos.count() == 2 == len(list(todos))
+
+
+@pytest.mark.django_db
+def test_district_officer_sees_overdue_below(world, people):
+    todos = services.visible_todos(people["pudong"])
+    assert names(world, todos) == {"district_free", "district_late", "station_late", "huamu_late"}
+    assert todos.count() == 4
+
+
+@pytest.mark.django_db
+def test_city_officer_sees_every_overdue_task(world, people):
+    todos = services.visible_todos(people["city"])
+    assert names(world, todos) == {
+        "city_free", "district_late", "station_late", "huamu_late", "yexie_late",
+    }  # fmt: skip
+    assert todos.count() == 5
+
+
+@pytest.mark.django_db
+def test_scope_still_applies(world, people):
+    assert "yexie_late" not in names(world, services.visible_todos(people["pudong"]))
+    assert services.visible_todos(people["songjiang"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_count_follows_filters(world, people):
+    todos = services.visible_todos(people["pudong"])
+    assert todos.filter(unit__code="310115").count() == 2
+    assert todos.exclude(unit__code="310115").count() == 2
+    assert todos.none().count() == 0
+    assert todos.filter(services.overdue_q()).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_task_assigned_to_the_officer_below_is_counted_once(world, org, people):
+    """A user moved up keeps a task assigned to them in a unit below (parts overlap)."""
+    late = world["huamu_late"]
+    Task.objects.filter(pk=late.pk).update(assignee=people["pudong"])
+    todos = services.visible_todos(people["pudong"])
+    assert todos.count() == len(list(todos)) == 4
+
+
+@pytest.mark.django_db
+def test_urged_tasks_come_first(world, people):
+    services.urge(world["huamu_fresh"], user=people["pudong"], note="加快")
+    todos = list(services.visible_todos(people["huamu"]))
+    assert todos[0] == world["huamu_fresh"]
+
+
+@pytest.mark.django_db
+def test_urge_refusals(world, people):
+    with pytest.raises(services.TaskError, match="没有督办任务的权限"):
+        services.urge(world["station_free"], user=people["zhang"])
+    with pytest.raises(services.TaskError, match="不在您的数据范围内"):
+        services.urge(world["yexie_late"], user=people["pudong"])
