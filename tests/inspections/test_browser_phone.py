@@ -84,16 +84,25 @@ def test_offline_submission_is_kept_sent_once_and_published(
     assert page.is_hidden("[data-testid=outbox]")
     assert Inspection.objects.count() == 1 and InspectionRecord.objects.count() == 1
 
-    services.publish([inspection], user=people["pudong"])
+    # The district officer sees it among the results to publish and publishes it.
+    sign_in(desktop, live_server.url, "pudong")
+    desktop.wait_for_selector("[data-testid=todo-count]")
+    desktop.goto(f"{live_server.url}/inspections/publication/")
+    desktop.wait_for_selector(f"text={inspection.number}")
+    screenshot(desktop, "inspections-to-publish-desktop")
+    desktop.goto(f"{live_server.url}/inspections/{inspection.pk}/")
+    desktop.on("dialog", lambda dialog: dialog.accept())
+    desktop.click("[data-testid=publish]")
+    desktop.wait_for_selector("text=检查结果已公示。")
+    inspection.refresh_from_db()
+    assert inspection.published_on == services.today()
+
     page.goto(f"{live_server.url}/inspections/public/?q={task.entity.uscc}")
     page.wait_for_selector("[data-testid=public-results]")
     text = page.inner_text("[data-testid=public-results]")
     assert task.entity.name in text and "发现问题已责令整改" in text and "整改中" in text
     screenshot(page, "inspections-public-phone")
 
-    sign_in(desktop, live_server.url, "pudong")
-    desktop.wait_for_selector("[data-testid=todo-count]")
-    desktop.goto(f"{live_server.url}/inspections/{inspection.pk}/")
     desktop.wait_for_selector("#rectification")
     screenshot(desktop, "inspections-detail-desktop")
     desktop.goto(f"{live_server.url}/inspections/public/{inspection.number}/")
