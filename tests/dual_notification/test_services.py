@@ -290,3 +290,21 @@ def test_default_mapping_is_seeded_once(departments):
     assert count >= 25
     assert services.seed_defaults() == (0, 0)
     assert ScopeRule.objects.count() == count
+
+
+def test_notify_batch_for_the_import(make_entity):
+    today = dt.date(2026, 3, 2)
+    fresh = make_entity("新设餐饮", "餐饮服务", established_on="2026-02-20", batch_id=7)
+    stock = make_entity("存量运输", "道路货物运输", established_on="2019-01-01", batch_id=7)
+    other = make_entity("别的批次", "道路货物运输", established_on="2026-02-25", batch_id=8)
+    summary = services.notify_batch(7, today=today)
+    assert (summary.established, summary.changed) == (1, 0)
+    assert ScopeEvent.objects.filter(entity=fresh, kind=ESTABLISHED).exists()
+    assert not ScopeEvent.objects.filter(entity__in=[stock, other]).exists()
+    # A later batch changes the new entity's scope: a change event; the same batch again: nothing.
+    Entity.objects.filter(pk=fresh.pk).update(business_scope="餐饮服务；烟草制品零售", batch_id=9)
+    assert services.notify_batch(9, today=today).changed == 1
+    assert services.notify_batch(9, today=today).changed == 0
+    changed = ScopeEvent.objects.get(entity=fresh, kind=CHANGED)
+    assert changed.occurred_on == today
+    assert {n.department.code for n in changed.notifications.all()} == {"SCJG", "YCZM"}

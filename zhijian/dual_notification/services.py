@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from zhijian.audit.services import log
+from zhijian.dictionaries import parameters
 
 from . import matching, seeds
 from .models import Department, DepartmentMember, Notification, ScopeEvent, ScopeRule, split_list
@@ -34,6 +35,18 @@ DEPARTMENT_PERMISSIONS = (
     RESPOND,
 )
 ACTIVE_STATUS = "存续"
+
+
+# An imported entity established within this many days counts as a new registration; older
+# ones are stock (a first load of the register must not notify every existing entity).
+NEW_REGISTRATION_DAYS = parameters.declare(
+    "dual_notification.new_registration_days",
+    30,
+    name="双告知：导入时视为新设登记的成立天数",
+    source="本地规定（LOCAL）：导入数据中成立日期在此天数以内的主体按新设登记告知，更早的视为存量",
+    validate=parameters.positive_int,
+    unit="天",
+)
 
 
 class DualNotificationError(Exception):
@@ -174,6 +187,41 @@ def run(since: dt.date, *, until: dt.date | None = None, chunk: int = 2000) -> R
         )
         if created:
             summary.changed += 1
+            _count(summary, event)
+    return summary
+
+
+def notify_batch(batch_id: int, *, today: dt.date | None = None) -> RunSummary:
+    """The exchange import's hook, called once after a batch of table 1 (entities) is written.
+
+    Over the entities of the batch: those established within ``NEW_REGISTRATION_DAYS`` get
+    an "established" event; the others get a "scope_changed" event when their scope differs
+    from the scope of their last event. Idempotent like ``run``.
+    """
+    from zhijian.registry.models import Entity
+
+    today = today or timezone.localdate()
+    since = today - dt.timedelta(days=NEW_REGISTRATION_DAYS.on(today))
+    rules = list(ScopeRule.objects.select_related("department").filter(department__is_active=True))
+    summary = RunSummary()
+    batch = Entity.objects.filter(batch_id=batch_id, status=ACTIVE_STATUS).order_by("pk")
+    for entity in _chunks(batch, 2000):
+        summary.seen += 1
+        if entity.established_on >= since:
+            kind = ScopeEvent.Kind.ESTABLISHED
+            if ScopeEvent.objects.filter(entity=entity, kind=kind).exists():
+                kind = ScopeEvent.Kind.SCOPE_CHANGED
+        elif entity.scope_events.exists():
+            kind = ScopeEvent.Kind.SCOPE_CHANGED
+        else:
+            continue  # stock: no earlier scope to compare with
+        event, created = notify_for_entity(entity, kind, occurred_on=today if kind ==
+                                           ScopeEvent.Kind.SCOPE_CHANGED else None, rules=rules)  # fmt: skip
+        if created:
+            if kind == ScopeEvent.Kind.ESTABLISHED:
+                summary.established += 1
+            else:
+                summary.changed += 1
             _count(summary, event)
     return summary
 
