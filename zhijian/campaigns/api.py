@@ -4,6 +4,8 @@ Read-only; campaigns are created and worked on the pages (services do the work).
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -76,6 +78,7 @@ class ProgressView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         if not request.user.has_perm("campaigns.view_campaign"):
             return Response({"detail": "您没有查看专项整治的权限。"}, status=403)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -129,6 +131,7 @@ class _ActionView(APIView):
 class ReadView(_ActionView):
     """POST: 签收 (members of the notification's department)."""
 
+    @extend_schema(request=None, responses=DualNotificationSerializer)
     def post(self, request, pk):
         notice = get_object_or_404(services.visible_notifications(request.user), pk=pk)
         try:
@@ -141,6 +144,7 @@ class ReadView(_ActionView):
 class FeedbackView(_ActionView):
     """POST ``{"feedback": "licensed", "note": "..."}``: 反馈."""
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=DualNotificationSerializer)
     def post(self, request, pk):
         notice = get_object_or_404(services.visible_notifications(request.user), pk=pk)
         try:
@@ -156,6 +160,7 @@ class FeedbackView(_ActionView):
 class ClaimView(_ActionView):
     """POST ``{"department": "WJW", "licence": "..."}``: 认领 an unmatched event."""
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: DualNotificationSerializer})
     def post(self, request, pk):
         event = get_object_or_404(services.visible_events(request.user), pk=pk)
         code = str(request.data.get("department", "")).strip()
@@ -179,6 +184,7 @@ class ClaimView(_ActionView):
 class StatisticsView(_ActionView):
     """GET ``?since=YYYY-MM-DD&until=YYYY-MM-DD``: sent / read / feedback per department."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         if not request.user.has_perm("dual_notification.view_notification"):
             return Response({"detail": "您没有查看双告知统计的权限。"}, status=403)
