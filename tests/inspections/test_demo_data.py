@@ -24,7 +24,7 @@ def test_demo_build_is_idempotent(org, make_user, item):
         for n in range(6):
             _fresh_entity(org[station], f"{station}演示{n}")
     line = demo_data.build(io.StringIO())
-    assert line and "检查记录" in line
+    assert line and "检查记录" in line and "10 次检查" in line and "6 条已公示" in line
     count = Inspection.objects.count()
     assert count == 2 * 5  # four standalone checks and one follow-up per station
     assert Rectification.objects.filter(state="rectified").count() == 2

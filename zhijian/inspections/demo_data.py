@@ -140,7 +140,7 @@ def _station(code, inspector, partner, entities, items) -> tuple[int, list[int]]
             rectification_order="十个工作日内为相关从业人员办理健康证明并报送复印件",
         )  # fmt: skip
         if fixed is not None and fixed.rectification.state == "ordered":
-            _follow_up(
+            made += _follow_up(
                 fixed.rectification, user=inspector, inspected_on=today - dt.timedelta(30),
                 inspectors=pair, rectified=True, result="已办理健康证明，整改到位",
                 answers={k: {"result": "conforming", "remark": ""} for k in keys},
@@ -161,12 +161,14 @@ def _station(code, inspector, partner, entities, items) -> tuple[int, list[int]]
     return made, to_publish
 
 
-def _follow_up(rectification, **fields) -> None:
+def _follow_up(rectification, **fields) -> int:
     from . import services
 
     # e.g. an entity established after the follow-up date: the order is left open
     with contextlib.suppress(services.InspectionInvalid, services.InspectionError):
         services.record_follow_up(rectification, **fields)
+        return 1
+    return 0
 
 
 def _publish(officer, ids) -> int:
