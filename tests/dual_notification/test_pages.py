@@ -230,3 +230,13 @@ def test_demo_step_is_idempotent(make_entity, org, make_user):
     count = Notification.objects.count()
     again = demo_data.build(None)
     assert "新增告知事项 0 件" in again and Notification.objects.count() == count
+
+
+def test_home_page_counts_unread_notifications_for_department_users(world, people):
+    from zhijian.core.todo import todo_count
+
+    assert services.todo_count(people["wjw"]) == 1
+    assert services.todo_count(people["city"]) == 0
+    services.mark_read(world["hotel"].notifications.get(department__code="WJW"), people["wjw"])
+    assert services.todo_count(people["wjw"]) == 0
+    assert todo_count(people["jtw"]) >= 1

@@ -30,15 +30,17 @@ class DualNotificationConfig(AppConfig):
     verbose_name = _("双告知")
 
     def ready(self) -> None:
-        from zhijian.core import extensions, navigation, roles
+        from zhijian.core import extensions, navigation, roles, todo
 
-        from . import sections
+        from . import sections, services
 
         extensions.grant(roles.CITY_OFFICER, READ | MAPPING)
         extensions.grant(roles.DISTRICT_OFFICER, READ)
         extensions.grant(roles.STATION_INSPECTOR, READ - {"dual_notification.view_scoperule"})
         extensions.grant(roles.SYSADMIN, MEMBERS)
         sections.register()
+        if services.todo_count not in todo._providers:
+            todo.register(services.todo_count)
         item = navigation.MenuItem
         extensions.add_menu_group(
             navigation.MenuGroup(

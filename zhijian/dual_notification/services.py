@@ -280,6 +280,18 @@ def visible_events(user):
     return qs
 
 
+def todo_count(user) -> int:
+    """The home page's to-do count: a department user's notifications not yet signed for."""
+    departments = member_departments(user)
+    if not departments or not user.has_perm(RESPOND):
+        return 0
+    return (
+        Notification.objects.visible_to(user)
+        .filter(department_id__in=departments, state=Notification.State.SENT)
+        .count()
+    )
+
+
 def _member_check(user, department: Department, action: str) -> None:
     if not user.has_perm(RESPOND):
         raise DualNotificationError(f"您没有{action}告知的权限。")
