@@ -141,7 +141,7 @@ def pool_groups(unit: OrgUnit, pool_filter: dict, item=None, day: dt.date | None
         excluded = non_intrusive_usccs(unit, day)
         if excluded:
             usccs = [u for u in usccs if u not in excluded]
-    classes = risk.classes_in(unit.path, day)
+    classes = risk.classes_in(unit.path if unit.parent_id else "", day)
     groups: dict[str, list[str]] = {cls: [] for cls in CLASSES}
     positions = []  # where the pool's non-A entities are (few), found by bisection
     for uscc in sorted(classes):

@@ -54,15 +54,14 @@ CONDITIONS = _conditions  # the rule, for readers: (class, model, condition) in 
 
 
 def classes_in(unit_path: str, day: dt.date | None = None) -> dict[str, str]:
-    """USCC → class for the entities below ``unit_path`` that are not class A."""
+    """USCC → class for the entities below ``unit_path`` ("" for all) that are not class A."""
     day = day or timezone.localdate()
     found: dict[str, str] = {}
     for cls, model, condition in _conditions(day):
-        usccs = (
-            model._default_manager.filter(condition, unit__path__startswith=unit_path)
-            .values_list("entity__uscc", flat=True)
-            .distinct()
-        )
+        rows = model._default_manager.filter(condition)
+        if unit_path:
+            rows = rows.filter(unit__path__startswith=unit_path)
+        usccs = rows.values_list("entity__uscc", flat=True).distinct()
         for uscc in usccs.iterator(chunk_size=20000):
             found.setdefault(uscc, cls)
     return found
