@@ -277,3 +277,15 @@ def test_concurrent_retry_race_returns_the_winner(people, submission, monkeypatc
     assert not created and result.pk == winner.pk
     assert Inspection.objects.filter(client_uuid=sub.client_uuid).count() == 1
     assert uuid.UUID(str(result.client_uuid)) == sub.client_uuid
+
+
+def test_a_standalone_item_must_apply_to_the_entity(people, submission, item):
+    item.licence_types = ["食品经营许可证"]
+    item.save()
+    errors = refused(people["zhang"], submission(item=item))
+    assert errors["item"] == [
+        f"监管事项“{item}”不适用于该主体（主体类型、行业或许可类型不在其适用范围内）。"
+    ]
+    item.is_active = False
+    item.save()
+    assert refused(people["zhang"], submission(item=item))["item"] == [f"监管事项“{item}”已停用。"]

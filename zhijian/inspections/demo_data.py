@@ -77,7 +77,7 @@ def build(stdout) -> str | None:
         client_uuid__in=[_uuid(f"{x[0]}-s0") for x in LINES]
     ).count() == len(LINES):
         return None
-    items = list(SupervisionItem.objects.filter(is_active=True).order_by("code")[:3])
+    items = list(SupervisionItem.objects.filter(is_active=True).order_by("code"))
     made = published = 0
     for code, username, (partner_name, partner_full), officer in LINES:
         station = OrgUnit.objects.get(code=code)
@@ -106,7 +106,11 @@ def _station(code, inspector, partner, entities, items) -> tuple[int, list[int]]
 
     today = timezone.localdate()
     pair = [inspector, partner]
-    item = items[0] if items else None
+
+    def item_for(entity):
+        """The first catalogue item that applies to the entity (kind, industry, licence)."""
+        return next((i for i in items if i.applies_to(entity)), None)
+
     made, to_publish = 0, []
 
     def record(slot, **fields):
@@ -130,27 +134,31 @@ def _station(code, inspector, partner, entities, items) -> tuple[int, list[int]]
                           answers=_answers(task.item))  # fmt: skip
             if done:
                 to_publish.append(done.pk)
+        item = item_for(entities[0])
         first = record("s0", entity=entities[0], item=item, inspected_on=today - dt.timedelta(50),
                        method="日常检查", outcome="未发现问题", answers=_answers(item))  # fmt: skip
+        item = item_for(entities[1])
         keys = [q["key"] for q in services.checklist_of(item)][:1]
         fixed = record(
             "s1", entity=entities[1], item=item, inspected_on=today - dt.timedelta(40),
             method="日常检查", outcome="发现问题已责令整改", answers=_answers(item, set(keys)),
-            findings="从业人员健康证明过期", findings_count=1,
-            rectification_order="十个工作日内为相关从业人员办理健康证明并报送复印件",
+            findings=_finding(item), findings_count=1,
+            rectification_order=f"限期整改：{_finding(item)}，整改完成后报送整改情况",
         )  # fmt: skip
         if fixed is not None and fixed.rectification.state == "ordered":
             made += _follow_up(
                 fixed.rectification, user=inspector, inspected_on=today - dt.timedelta(30),
-                inspectors=pair, rectified=True, result="已办理健康证明，整改到位",
+                inspectors=pair, rectified=True, result="复查时已整改到位",
                 answers={k: {"result": "conforming", "remark": ""} for k in keys},
                 client_uuid=_uuid(f"{code}-s1-follow"),
             )  # fmt: skip
+        item = item_for(entities[2])
+        keys = [q["key"] for q in services.checklist_of(item)][:1]
         open_order = record(
             "s2", entity=entities[2], item=item, inspected_on=today - dt.timedelta(35),
             method="日常检查", outcome="发现问题已责令整改", answers=_answers(item, set(keys)),
-            findings="未落实进货查验记录", findings_count=1,
-            rectification_order="建立并落实进货查验记录制度", rectification_days=5,
+            findings=_finding(item), findings_count=1,
+            rectification_order=f"五个工作日内整改：{_finding(item)}", rectification_days=5,
         )  # fmt: skip
         gone = record(
             "s3", entity=entities[3], item=None, inspected_on=today - dt.timedelta(3),
@@ -159,6 +167,13 @@ def _station(code, inspector, partner, entities, items) -> tuple[int, list[int]]
         to_publish += [i.pk for i in (first, fixed, open_order) if i is not None]
         del gone  # the newest check is left unpublished, for the 待公示 list
     return made, to_publish
+
+
+def _finding(item) -> str:
+    from .services import checklist_of
+
+    questions = checklist_of(item)
+    return f"检查要点“{questions[0]['question']}”不符合要求" if questions else "现场发现问题"
 
 
 def _follow_up(rectification, **fields) -> int:

@@ -251,6 +251,10 @@ def _check_entity_and_task(user, s: Submission, errors) -> None:
     if s.task is None:
         if s.item is not None and not s.item.is_active:
             errors["item"].append(f"监管事项“{s.item}”已停用。")
+        elif s.item is not None and s.follow_up_of is None and not s.item.applies_to(s.entity):
+            errors["item"].append(
+                f"监管事项“{s.item}”不适用于该主体（主体类型、行业或许可类型不在其适用范围内）。"
+            )
         return
     task = s.task
     if task.entity_id is not None and task.entity_id != s.entity.pk:
