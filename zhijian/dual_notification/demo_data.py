@@ -2,8 +2,8 @@
 
 Runs the matching over the newest entities of the demo city (at most ``LIMIT``), adds two
 department users (卫健委 and 交通委, password as the other demo accounts), and lets them sign
-for, answer and claim a few notifications, so that every state appears. Idempotent: events and
-notifications are never duplicated, and the users and actions are made only once.
+for, answer and claim a few notifications, so that every state appears. Idempotent:
+nothing is added once any event exists.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ def build(stdout=None) -> str | None:
     from .models import Department, DepartmentMember, Notification, ScopeEvent
 
     city = OrgUnit.objects.filter(kind=OrgUnit.Kind.CITY).order_by("path").first()
-    if city is None or not Entity.objects.exists():
-        return None
+    if city is None or not Entity.objects.exists() or ScopeEvent.objects.exists():
+        return None  # no city yet, or the demo (or real use) has already matched entities
     services.seed_defaults()
     with context.acting_as(context.cli_context()):
         rules = services.rules_in_force()
