@@ -108,3 +108,26 @@ def test_offline_submission_is_kept_sent_once_and_published(
     desktop.goto(f"{live_server.url}/inspections/public/{inspection.number}/")
     assert "张**" in desktop.content() and "张所员" not in desktop.content()
     screenshot(desktop, "inspections-public-detail-desktop")
+
+
+def test_a_refused_submission_shows_the_reasons_in_the_form(live_server, phone, people, task):
+    page = phone
+    sign_in(page, live_server.url, "zhang")
+    page.wait_for_selector("[data-testid=todo-count]")
+    page.goto(f"{live_server.url}/inspections/m/record/?task={task.pk}")
+    page.wait_for_load_state("load")
+    page.check("input[name=answer_licence][value=conforming]")
+    page.select_option("#id_outcome", "未发现问题")
+    page.click("[data-testid=submit]")
+    page.wait_for_selector("[data-field=inspectors] .error")
+    assert "现场检查的执法人员不得少于2人，当前1人。" in page.inner_text("[data-field=inspectors]")
+    assert "请回答检查要点" in page.inner_text("[data-field=answer_health]")
+    assert "提交未通过校验" in page.inner_text("[data-testid=submit-status]")
+    assert page.is_hidden("[data-testid=outbox]")  # refused, so nothing waits on the phone
+    screenshot(page, "inspections-refused-phone")
+    assert not Inspection.objects.exists()
+    page.check(f"input[name=inspectors][value='{people['zhang2'].pk}']")
+    page.check("input[name=answer_health][value=conforming]")
+    page.click("[data-testid=submit]")
+    page.wait_for_selector("[data-testid=submit-status]:has-text('检查已提交')")
+    assert Inspection.objects.count() == 1

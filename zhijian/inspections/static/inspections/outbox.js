@@ -9,6 +9,7 @@
   var panel = document.getElementById("outbox");
   if (!panel || !window.indexedDB) return;
   var api = panel.getAttribute("data-api");
+  var me = panel.getAttribute("data-user") || "";  // a shared phone sends each user's own only
   var form = document.querySelector("form[data-outbox]");
   var status = document.getElementById("submit-status");
   var sending = {};
@@ -43,7 +44,11 @@
   }
   function put(entry) { return tx("readwrite", function (s) { return s.put(entry); }); }
   function remove(uuid) { return tx("readwrite", function (s) { return s["delete"](uuid); }); }
-  function all() { return tx("readonly", function (s) { return s.getAll(); }); }
+  function all() {
+    return tx("readonly", function (s) { return s.getAll(); }).then(function (entries) {
+      return (entries || []).filter(function (e) { return (e.user || "") === me; });
+    });
+  }
 
   function show(text, kind) {
     if (!status) return;
@@ -63,7 +68,7 @@
       }
     });
     var uuid = f.querySelector("input[name=client_uuid]").value;
-    return {uuid: uuid, label: f.getAttribute("data-label") || "", savedAt: new Date().toISOString(),
+    return {uuid: uuid, user: me, label: f.getAttribute("data-label") || "", savedAt: new Date().toISOString(),
             fields: fields, files: files, state: "pending", message: ""};
   }
 
@@ -95,7 +100,7 @@
         box.appendChild(div);
       });
     });
-    if (general.length) show(general.join(" "), "error");
+    show(general.length ? general.join(" ") : msg("invalid", "提交未通过校验，请按红色提示修改后重新提交。"), "error");
   }
 
   // Send one entry; resolves to "saved", "rejected" or "kept" (still in the outbox).
