@@ -155,6 +155,8 @@ def test_phone_pages_my_tasks_and_recording_without_javascript(people, task):
     form = client.get(f"/inspections/m/record/?task={task.pk}").content.decode()
     assert 'accept="image/*" capture="environment"' in form
     assert "是否持有有效的食品经营许可证" in form and "inspections/outbox.js" in form
+    # the district's recording staff are offered (other stations too), other districts not
+    assert "钱所员" in form and "孙所员" in form and "赵所员" not in form and "李浦东" not in form
     data = {
         "client_uuid": str(uuid.uuid4()), "task": str(task.pk),
         "inspected_on": services.today().isoformat(), "method": "双随机",

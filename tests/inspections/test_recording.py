@@ -116,8 +116,18 @@ def test_inspectors_must_be_active_and_cover_the_entity(people, submission):
     people["zhang2"].save()
     errors = refused(people["zhang"], submission())
     assert "检查人员“钱所员”的账号已停用。" in errors["inspectors"]
-    errors = refused(people["zhang"], submission(inspectors=[people["zhang"], people["huamu"]]))
-    assert "检查对象不在检查人员“孙所员”的辖区（数据范围）内。" in errors["inspectors"]
+    errors = refused(people["zhang"], submission(inspectors=[people["zhang"], people["yexie"]]))
+    assert errors["inspectors"] == [
+        "检查人员“赵所员”不属于检查对象所在区的监管机构，不能参与本次检查。"
+    ]
+
+
+def test_a_team_may_come_from_several_stations_of_the_district(people, submission):
+    """Random draws build teams across the district's stations (and officers may join)."""
+    inspection, _ = services.record_inspection(
+        people["zhang"], submission(inspectors=[people["zhang"], people["huamu"], people["pudong"]])
+    )
+    assert set(inspection.inspectors.all()) == {people["zhang"], people["huamu"], people["pudong"]}
 
 
 def test_every_checklist_question_is_answered(people, submission):

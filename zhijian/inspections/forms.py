@@ -42,19 +42,41 @@ def _getlist(data, name) -> list:
 
 
 def selectable_inspectors(user):
-    """Accounts the user may name as co-inspectors: their scope's and their superiors' units."""
+    """Accounts the user may name as co-inspectors: the active staff of the user's district
+    (every station: random draws build teams across stations) and of the units above it."""
+    from django.db.models import Q
+
     prefix = scope_prefix(user)
     if prefix is None:
         return User.objects.none()
     qs = User.objects.filter(is_active=True)
     if prefix == "":
         return qs
+    district = services.district_prefix(prefix)
     parts = [p for p in prefix.split("/") if p]
     ancestors = ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
     above = OrgUnit.objects.filter(path__in=ancestors).values_list("pk", flat=True)
-    from django.db.models import Q
+    return qs.filter(Q(unit__path__startswith=district) | Q(unit_id__in=list(above)))
 
-    return qs.filter(Q(unit__path__startswith=prefix) | Q(unit_id__in=list(above)))
+
+def team_candidates(user, entity):
+    """The inspectors offered on the form: recording staff of the entity's district, the
+    user's own unit first."""
+    from django.db.models import Case, IntegerField, Q, Value, When
+
+    can_record = Q(
+        groups__permissions__codename="add_inspection",
+        groups__permissions__content_type__app_label="inspections",
+    ) | Q(pk=user.pk)
+    district = services.district_prefix(entity.unit.path)
+    return (
+        selectable_inspectors(user)
+        .filter(can_record, unit__path__startswith=district)
+        .distinct()
+        .annotate(own=Case(When(unit_id=user.unit_id, then=Value(0)), default=Value(1),
+                           output_field=IntegerField()))
+        .order_by("own", "unit__path", "username")
+    )  # fmt: skip
 
 
 def read_answers(data) -> dict:

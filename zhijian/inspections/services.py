@@ -161,6 +161,23 @@ def _sees_unit_path(user, path: str) -> bool:
     return prefix is not None and path.startswith(prefix)
 
 
+def district_prefix(path: str) -> str:
+    """The path of the district a unit path lies in (city → district → station); a city
+    path is its own."""
+    parts = [p for p in path.split("/") if p]
+    return "/".join(parts[:2]) + "/" if len(parts) >= 2 else path
+
+
+def may_inspect(person, entity) -> bool:
+    """An inspector may take part in a check of ``entity`` when their unit is in the entity's
+    district (any station of it: random draws build teams across stations) or above it."""
+    unit = getattr(person, "unit", None)
+    if unit is None:
+        return bool(person.is_superuser)
+    path = entity.unit.path
+    return unit.path.startswith(district_prefix(path)) or path.startswith(unit.path)
+
+
 def checklist_of(item) -> list[dict]:
     """The item's checklist as [{"key", "question"}] (tolerant of a malformed catalogue row)."""
     if item is None:
@@ -316,8 +333,10 @@ def _check_inspectors(user, s: Submission, errors) -> None:
     for person in people.values():
         if not person.is_active:
             errors["inspectors"].append(f"检查人员“{person}”的账号已停用。")
-        elif s.entity is not None and not _sees_unit_path(person, s.entity.unit.path):
-            errors["inspectors"].append(f"检查对象不在检查人员“{person}”的辖区（数据范围）内。")
+        elif s.entity is not None and not may_inspect(person, s.entity):
+            errors["inspectors"].append(
+                f"检查人员“{person}”不属于检查对象所在区的监管机构，不能参与本次检查。"
+            )
 
 
 def _check_answers(s: Submission, errors) -> int:

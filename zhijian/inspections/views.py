@@ -228,7 +228,7 @@ def _record_context(request, task, entity, item, values, errors):
         q["remark"] = answer.get("remark", "")
         q["errors"] = errors.get(f"answer_{q['key']}", [])
     chosen = {str(v) for v in forms._getlist(values, "inspectors")} if values else {str(user.pk)}
-    people = list(forms.selectable_inspectors(user).filter(unit=user.unit).order_by("username"))
+    people = list(forms.team_candidates(user, entity).select_related("unit"))
     extra = [
         p
         for p in forms.selectable_inspectors(user).filter(pk__in=[c for c in chosen if c.isdigit()])
@@ -375,7 +375,7 @@ def follow_up(request, pk):
             "rect": rect,
             "questions": questions,
             "answer_choices": Answer.choices,
-            "people": forms.selectable_inspectors(user).filter(unit=user.unit).order_by("username"),
+            "people": forms.team_candidates(user, rect.inspection.entity).select_related("unit"),
             "chosen": chosen,
             "values": values,
             "errors": errors,
