@@ -67,3 +67,29 @@ def test_officer_delegates_inspector_claims_and_completes(live_server, desktop, 
     assert [e.action for e in task.events.order_by("id")] == [
         "create", "delegate", "claim", "start", "complete",
     ]  # fmt: skip
+
+
+def test_officer_urges_an_overdue_task_from_the_performance_page(live_server, desktop, phone, org,
+                                                                   people):  # fmt: skip
+    import datetime as dt
+
+    late = services.create_task(
+        title="逾期未办的检查", unit=org["zhangjiang"], source=Task.Source.RANDOM,
+        assignee=people["zhang"], due_days=3, start=dt.date(2026, 1, 5),
+    )  # fmt: skip
+    page = desktop
+    sign_in(page, live_server.url, "pudong")
+    page.click("nav >> text=效能管理")
+    page.wait_for_selector("#overdue")
+    assert late.number in page.inner_text("#overdue")
+    screenshot(page, "supervision-performance-desktop")
+    page.click(f"#overdue tr:has-text('{late.number}') button:has-text('督办')")
+    page.wait_for_selector(".msg-success")
+    late.refresh_from_db()
+    assert late.urged_at is not None
+    page = phone
+    sign_in(page, live_server.url, "zhang")
+    page.goto(f"{live_server.url}/supervision/")
+    page.wait_for_selector("text=已督办")
+    assert "逾期" in page.content()
+    screenshot(page, "supervision-urged-phone")

@@ -471,7 +471,7 @@ class PerformanceView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView)
             person_rows=person_rows[:200],
             person_total=performance.totals(person_rows),
             overdue_count=overdue.count(),
-            overdue=list(overdue[:50]),
+            overdue=[(task, (timezone.localdate() - task.due_on).days) for task in overdue[:50]],
             today=timezone.localdate(),
             can_urge=user.has_perm(services.URGE),
             querystring=self.request.GET.urlencode(),
