@@ -198,3 +198,15 @@ def test_public_pages_show_only_published_draws(org, item, officer, inspectors, 
     services.publish_draw(second, user=officer)
     page = anonymous.get(f"/random-inspections/public/{second.pk}/").content.decode()
     assert record.result_hash in page and "随机数来源有误" in page
+
+
+def test_public_verify_answers_afresh_after_tampering(org, item, officer, inspectors, pool):
+    record = do_draw(make_plan(officer, item, org), officer)
+    services.publish_draw(record, user=officer)
+    url = f"/api/v1/random-inspections/public/draws/{record.pk}/verify/"
+    assert Client().get(url).json()["ok"] is True  # now cached
+    result = list(record.result)
+    result[-1] = {**result[-1], "class": "A" if result[-1]["class"] != "A" else "B"}
+    Draw.objects.filter(pk=record.pk).update(result=result)
+    answer = Client().get(url).json()
+    assert answer["ok"] is False and "抽取结果不一致" in answer["first_difference"]
