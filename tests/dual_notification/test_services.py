@@ -74,7 +74,7 @@ def test_command_is_idempotent(make_entity):
     make_entity("老公司", "道路货物运输", established_on="2020-01-01")
     out = io.StringIO()
     call_command("dual-notify", "--since", "2025-05-01", stdout=out)
-    assert "新设告知 2 件" in out.getvalue()
+    assert "检查主体 2 户：新设告知 2 件" in out.getvalue()
     assert "未匹配待认领 1 件" in out.getvalue()
     assert ScopeEvent.objects.count() == 2
     assert Notification.objects.count() == 1

@@ -166,8 +166,10 @@ def run(since: dt.date, *, until: dt.date | None = None, chunk: int = 2000) -> R
     if until:
         new = new.filter(established_on__lte=until)
     new = new.exclude(scope_events__kind=ScopeEvent.Kind.ESTABLISHED).order_by("pk")
+    handled = set()
     for entity in _chunks(new, chunk):
         summary.seen += 1
+        handled.add(entity.pk)
         event, created = notify_for_entity(entity, ScopeEvent.Kind.ESTABLISHED, rules=rules_all)
         if created:
             summary.established += 1
@@ -180,6 +182,8 @@ def run(since: dt.date, *, until: dt.date | None = None, chunk: int = 2000) -> R
         end = timezone.make_aware(dt.datetime.combine(until, dt.time.max))
         changed = changed.filter(updated_at__lte=end)
     for entity in _chunks(changed.order_by("pk"), chunk):
+        if entity.pk in handled:  # just registered with its current scope
+            continue
         summary.seen += 1
         on = timezone.localdate(entity.updated_at)
         event, created = notify_for_entity(
