@@ -308,3 +308,24 @@ def test_notify_batch_for_the_import(make_entity):
     changed = ScopeEvent.objects.get(entity=fresh, kind=CHANGED)
     assert changed.occurred_on == today
     assert {n.department.code for n in changed.notifications.all()} == {"SCJG", "YCZM"}
+
+
+def test_the_command_writes_in_bulk_with_one_audit_record_per_chunk(make_entity):
+    scopes = ["住宿服务", "道路货物运输", "软件开发", "餐饮服务；烟草制品零售", "出版物零售"]
+    for n, scope in enumerate(scopes):
+        make_entity(f"批量{n}", scope, established_on="2025-05-10")
+    before = AuditRecord.objects.count()
+    summary = services.run(dt.date(2025, 5, 1), chunk=2)
+    assert (summary.established, summary.notifications, summary.unmatched) == (5, 6, 1)
+    assert AuditRecord.objects.count() == before + 3  # chunks of 2, 2 and 1 entities
+    by_entity = {
+        e.entity.name: sorted(e.notifications.values_list("department__code", flat=True))
+        for e in ScopeEvent.objects.select_related("entity")
+    }
+    assert by_entity == {
+        "批量0": ["GAJ", "WJW"], "批量1": ["JTW"], "批量2": [], "批量3": ["SCJG", "YCZM"],
+        "批量4": ["XWCB"],
+    }  # fmt: skip
+    notice = Notification.objects.get(entity__name="批量1")
+    assert notice.rule.department.code == "JTW" and notice.keyword == "道路货物运输"
+    assert notice.licence == "道路运输经营许可证" and notice.unit == notice.entity.unit

@@ -148,32 +148,27 @@ class RunSummary:
         )
 
 
-def run(since: dt.date, *, until: dt.date | None = None, chunk: int = 2000) -> RunSummary:
+def run(since: dt.date, *, until: dt.date | None = None, chunk: int = 500) -> RunSummary:
     """Notify for the entities established, or whose scope changed, from ``since`` on.
 
     Established: ``established_on`` in [since, until]. Changed: entities updated since then whose
     scope differs from the scope of their last event (a change is detected against a scope this
-    module has seen; the import calls ``notify_for_entity(..., "scope_changed")`` itself when it
-    overwrites a business scope). Running it again adds nothing.
+    module has seen; the import calls ``notify_batch`` after each batch). Running it again adds
+    nothing. Written in bulk: one audit record per chunk of entities.
     """
     from zhijian.registry.models import Entity
 
     summary = RunSummary()
-    rules_all = list(
-        ScopeRule.objects.select_related("department").filter(department__is_active=True)
-    )
+    rules = _all_rules()
     new = Entity.objects.filter(established_on__gte=since, status=ACTIVE_STATUS)
     if until:
         new = new.filter(established_on__lte=until)
     new = new.exclude(scope_events__kind=ScopeEvent.Kind.ESTABLISHED).order_by("pk")
-    handled = set()
-    for entity in _chunks(new, chunk):
-        summary.seen += 1
-        handled.add(entity.pk)
-        event, created = notify_for_entity(entity, ScopeEvent.Kind.ESTABLISHED, rules=rules_all)
-        if created:
-            summary.established += 1
-            _count(summary, event)
+    handled: set[int] = set()
+    for part in _parts(new, chunk):
+        handled.update(e.pk for e in part)
+        _notify_many([(e, ScopeEvent.Kind.ESTABLISHED, e.established_on) for e in part], rules,
+                     summary)  # fmt: skip
     start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
     changed = Entity.objects.filter(
         updated_at__gte=start, status=ACTIVE_STATUS, scope_events__isnull=False
@@ -181,70 +176,165 @@ def run(since: dt.date, *, until: dt.date | None = None, chunk: int = 2000) -> R
     if until:
         end = timezone.make_aware(dt.datetime.combine(until, dt.time.max))
         changed = changed.filter(updated_at__lte=end)
-    for entity in _chunks(changed.order_by("pk"), chunk):
-        if entity.pk in handled:  # just registered with its current scope
-            continue
-        summary.seen += 1
-        on = timezone.localdate(entity.updated_at)
-        event, created = notify_for_entity(
-            entity, ScopeEvent.Kind.SCOPE_CHANGED, occurred_on=on, rules=rules_all
+    for part in _parts(changed.order_by("pk"), chunk):
+        part = [e for e in part if e.pk not in handled]  # just registered with this scope
+        _notify_many(
+            [(e, ScopeEvent.Kind.SCOPE_CHANGED, timezone.localdate(e.updated_at)) for e in part],
+            rules,
+            summary,
         )
-        if created:
-            summary.changed += 1
-            _count(summary, event)
     return summary
 
 
-def notify_batch(batch_id: int, *, today: dt.date | None = None) -> RunSummary:
+def notify_batch(batch_id: int, *, today: dt.date | None = None, chunk: int = 500) -> RunSummary:
     """The exchange import's hook, called once after a batch of table 1 (entities) is written.
 
     Over the entities of the batch: those established within ``NEW_REGISTRATION_DAYS`` get
-    an "established" event; the others get a "scope_changed" event when their scope differs
-    from the scope of their last event. Idempotent like ``run``.
+    an "established" event (or, when they have one, a "scope_changed" event if their scope
+    changed); older ones get a "scope_changed" event when their scope differs from the scope
+    of their last event, and nothing when this module has never seen them (stock).
+    Idempotent like ``run``.
     """
     from zhijian.registry.models import Entity
 
     today = today or timezone.localdate()
     since = today - dt.timedelta(days=NEW_REGISTRATION_DAYS.on(today))
-    rules = list(ScopeRule.objects.select_related("department").filter(department__is_active=True))
+    rules = _all_rules()
     summary = RunSummary()
     batch = Entity.objects.filter(batch_id=batch_id, status=ACTIVE_STATUS).order_by("pk")
-    for entity in _chunks(batch, 2000):
-        summary.seen += 1
-        if entity.established_on >= since:
-            kind = ScopeEvent.Kind.ESTABLISHED
-            if ScopeEvent.objects.filter(entity=entity, kind=kind).exists():
-                kind = ScopeEvent.Kind.SCOPE_CHANGED
-        elif entity.scope_events.exists():
-            kind = ScopeEvent.Kind.SCOPE_CHANGED
-        else:
-            continue  # stock: no earlier scope to compare with
-        event, created = notify_for_entity(entity, kind, occurred_on=today if kind ==
-                                           ScopeEvent.Kind.SCOPE_CHANGED else None, rules=rules)  # fmt: skip
-        if created:
-            if kind == ScopeEvent.Kind.ESTABLISHED:
-                summary.established += 1
-            else:
-                summary.changed += 1
-            _count(summary, event)
+    for part in _parts(batch, chunk):
+        known = _known_events([e.pk for e in part])
+        work = []
+        for entity in part:
+            has_established, latest = known.get(entity.pk, (False, None))
+            if entity.established_on >= since and not has_established:
+                work.append((entity, ScopeEvent.Kind.ESTABLISHED, entity.established_on))
+            elif latest is not None:
+                work.append((entity, ScopeEvent.Kind.SCOPE_CHANGED, today))
+        summary.seen += len(part) - len(work)  # stock entities: looked at, nothing to do
+        _notify_many(work, rules, summary, known=known)
     return summary
 
 
-def _chunks(qs, size):
+def _all_rules() -> list[ScopeRule]:
+    """Every rule of an active department (each event keeps those in force on its date)."""
+    return list(ScopeRule.objects.select_related("department").filter(department__is_active=True))
+
+
+def _parts(qs, size):
+    """Lists of at most ``size`` rows of ``qs`` (ordered by pk), walking the primary key."""
     last = 0
     while True:
         batch = list(qs.filter(pk__gt=last)[:size])
         if not batch:
             return
-        yield from batch
+        yield batch
         last = batch[-1].pk
 
 
-def _count(summary: RunSummary, event: ScopeEvent) -> None:
-    n = event.notifications.count()
-    summary.notifications += n
-    if not event.matched:
-        summary.unmatched += 1
+def _known_events(entity_ids: list[int]) -> dict[int, tuple[bool, str | None]]:
+    """entity id → (has an established event, digest of its latest event)."""
+    known: dict[int, tuple[bool, str | None]] = {}
+    rows = (
+        ScopeEvent.objects.filter(entity_id__in=entity_ids)
+        .order_by("entity_id", "created_at", "id")
+        .values_list("entity_id", "kind", "scope_digest")
+    )
+    for entity_id, kind, digest in rows:
+        established = known.get(entity_id, (False, None))[0]
+        known[entity_id] = (established or kind == ScopeEvent.Kind.ESTABLISHED, digest)
+    return known
+
+
+def _notify_many(work, rules, summary: RunSummary, known=None) -> None:
+    """``notify_for_entity`` for many (entity, kind, date) at once: the same decisions, the
+    events and notifications written in bulk in one transaction with one audit record."""
+    if not work:
+        return
+    summary.seen += len(work)
+    if known is None:
+        known = _known_events([entity.pk for entity, _kind, _on in work])
+    events, matches_of = [], []
+    for entity, kind, occurred_on in work:
+        digest = scope_digest(entity.business_scope)
+        has_established, latest = known.get(entity.pk, (False, None))
+        if kind == ScopeEvent.Kind.ESTABLISHED and has_established:
+            continue
+        if kind == ScopeEvent.Kind.SCOPE_CHANGED and (latest is None or latest == digest):
+            continue
+        in_force = [r for r in rules if r.in_force(occurred_on)]
+        matches = matching.match_scope(entity.business_scope, entity.industry, in_force)
+        events.append(
+            ScopeEvent(
+                entity_id=entity.pk,
+                unit_id=entity.unit_id,
+                kind=kind,
+                occurred_on=occurred_on,
+                scope_text=entity.business_scope or "",
+                scope_digest=digest,
+                industry=entity.industry or "",
+                matched=bool(matches),
+            )  # fmt: skip
+        )
+        matches_of.append(matches)
+    if not events:
+        return
+    try:
+        with transaction.atomic():
+            ScopeEvent.objects.bulk_create(events)
+            if events[0].pk is None:  # backends that do not return keys: read them back
+                keys = {
+                    (e, k, d): pk
+                    for pk, e, k, d in ScopeEvent.objects.filter(
+                        entity_id__in=[ev.entity_id for ev in events]
+                    ).values_list("pk", "entity_id", "kind", "scope_digest")
+                }
+                for ev in events:
+                    ev.pk = ev.id = keys[(ev.entity_id, ev.kind, ev.scope_digest)]
+            notices = [
+                Notification(
+                    event_id=ev.pk,
+                    entity_id=ev.entity_id,
+                    unit_id=ev.unit_id,
+                    department_id=m.rule.department_id,
+                    rule_id=m.rule.pk,
+                    keyword=m.reason,
+                    licence=m.rule.licence,
+                    legal_basis=m.rule.legal_basis,
+                )  # fmt: skip
+                for ev, matches in zip(events, matches_of, strict=True)
+                for m in matches
+            ]
+            Notification.objects.bulk_create(notices, batch_size=2000)
+            log(
+                "bulk_create",
+                object_type="dual_notification.scopeevent",
+                object_repr=f"双告知：告知事项 {len(events)} 件，推送委办局 {len(notices)} 条",
+                detail={
+                    "events": len(events),
+                    "notifications": len(notices),
+                    "unmatched": sum(1 for ev in events if not ev.matched),
+                    "first_entity": events[0].entity_id,
+                    "last_entity": events[-1].entity_id,
+                },
+            )
+    except IntegrityError:  # recorded concurrently: fall back to one entity at a time
+        for entity, kind, occurred_on in work:
+            event, created = notify_for_entity(entity, kind, occurred_on=occurred_on, rules=rules)
+            if created:
+                _tally(summary, event.kind, event.matched, event.notifications.count())
+        return
+    for ev, matches in zip(events, matches_of, strict=True):
+        _tally(summary, ev.kind, ev.matched, len(matches))
+
+
+def _tally(summary: RunSummary, kind: str, matched: bool, notices: int) -> None:
+    if kind == ScopeEvent.Kind.ESTABLISHED:
+        summary.established += 1
+    else:
+        summary.changed += 1
+    summary.notifications += notices
+    summary.unmatched += 0 if matched else 1
 
 
 # --- who sees and who acts ----------------------------------------------------------------------
