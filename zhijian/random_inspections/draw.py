@@ -216,15 +216,6 @@ def select_targets(seed: bytes, pool_by_class: dict[str, list[str]], ratios: dic
     return targets
 
 
-def group_pool(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {cls: [] for cls in CLASSES}
-    for uscc, cls in pairs:
-        groups[cls].append(uscc)
-    for members in groups.values():
-        members.sort()
-    return groups
-
-
 def inspector_rank(seed: bytes, badge: str) -> int:
     return int.from_bytes(hashlib.sha256(seed + b"inspector:" + badge.encode()).digest()[:8])
 
