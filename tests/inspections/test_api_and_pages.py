@@ -155,8 +155,10 @@ def test_phone_pages_my_tasks_and_recording_without_javascript(people, task):
     form = client.get(f"/inspections/m/record/?task={task.pk}").content.decode()
     assert 'accept="image/*" capture="environment"' in form
     assert "是否持有有效的食品经营许可证" in form and "inspections/outbox.js" in form
-    # the district's recording staff are offered (other stations too), other districts not
-    assert "钱所员" in form and "孙所员" in form and "赵所员" not in form and "李浦东" not in form
+    # the recording staff of the user's own unit are offered (data scope), nobody else
+    assert (
+        "钱所员" in form and "孙所员" not in form and "赵所员" not in form and "李浦东" not in form
+    )
     data = {
         "client_uuid": str(uuid.uuid4()), "task": str(task.pk),
         "inspected_on": services.today().isoformat(), "method": "双随机",
@@ -304,3 +306,13 @@ def test_phone_pages_in_english(people, task):
     text = page.content.decode()
     assert "Inspections waiting to be sent" in text and "Submit the inspection" in text
     assert 'data-msg-offline="No network: saved on this phone' in text
+
+
+def test_a_team_proposed_for_the_task_is_offered_and_preselected(people, task, monkeypatch):
+    from zhijian.inspections import teams
+
+    monkeypatch.setattr(teams, "_PROVIDERS", [])
+    teams.register(lambda t: [people["huamu"]] if t.pk == task.pk else [])
+    form = login(people["zhang"]).get(f"/inspections/m/record/?task={task.pk}").content.decode()
+    assert f'value="{people["huamu"].pk}" checked' in form and "孙所员" in form
+    assert f'value="{people["zhang2"].pk}" checked' not in form

@@ -59,24 +59,25 @@ def selectable_inspectors(user):
     return qs.filter(Q(unit__path__startswith=district) | Q(unit_id__in=list(above)))
 
 
-def team_candidates(user, entity):
-    """The inspectors offered on the form: recording staff of the entity's district, the
-    user's own unit first."""
-    from django.db.models import Case, IntegerField, Q, Value, When
+def team_candidates(user, task=None):
+    """The inspectors offered on the form: the recording staff of the user's own unit (data
+    scope: a station sees its own staff), then the team proposed for the task (``teams``)."""
+    from django.db.models import Q
+
+    from . import teams
 
     can_record = Q(
         groups__permissions__codename="add_inspection",
         groups__permissions__content_type__app_label="inspections",
     ) | Q(pk=user.pk)
-    district = services.district_prefix(entity.unit.path)
-    return (
-        selectable_inspectors(user)
-        .filter(can_record, unit__path__startswith=district)
+    own = list(
+        User.objects.filter(can_record, is_active=True, unit_id=user.unit_id)
+        .select_related("unit")
         .distinct()
-        .annotate(own=Case(When(unit_id=user.unit_id, then=Value(0)), default=Value(1),
-                           output_field=IntegerField()))
-        .order_by("own", "unit__path", "username")
-    )  # fmt: skip
+        .order_by("username")
+    )
+    known = {p.pk for p in own}
+    return own + [p for p in teams.proposed_team(task) if p.pk not in known]
 
 
 def read_answers(data) -> dict:

@@ -27,7 +27,7 @@ from zhijian.core.tables import Column, TableView
 from zhijian.core.views import ScopedObjectMixin
 from zhijian.registry.models import Entity
 
-from . import forms, services
+from . import forms, services, teams
 from .filters import InspectionFilter, RectificationFilter
 from .models import Answer, Inspection, InspectionPhoto, Method, Outcome, Rectification
 
@@ -227,8 +227,11 @@ def _record_context(request, task, entity, item, values, errors):
         q["result"] = answer.get("result", "")
         q["remark"] = answer.get("remark", "")
         q["errors"] = errors.get(f"answer_{q['key']}", [])
-    chosen = {str(v) for v in forms._getlist(values, "inspectors")} if values else {str(user.pk)}
-    people = list(forms.team_candidates(user, entity).select_related("unit"))
+    people = forms.team_candidates(user, task)
+    if values:
+        chosen = {str(v) for v in forms._getlist(values, "inspectors")}
+    else:  # the user and the team proposed for the task
+        chosen = {str(user.pk)} | {str(p.pk) for p in teams.proposed_team(task)}
     extra = [
         p
         for p in forms.selectable_inspectors(user).filter(pk__in=[c for c in chosen if c.isdigit()])
@@ -375,7 +378,7 @@ def follow_up(request, pk):
             "rect": rect,
             "questions": questions,
             "answer_choices": Answer.choices,
-            "people": forms.team_candidates(user, rect.inspection.entity).select_related("unit"),
+            "people": forms.team_candidates(user),
             "chosen": chosen,
             "values": values,
             "errors": errors,
