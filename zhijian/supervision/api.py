@@ -145,7 +145,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             qs = services.visible_todos(user)
             default = (F("urged_at").desc(nulls_last=True), "due_on", "id")
         else:
-            qs = Task.objects.visible_to(user)
+            qs = services.tasks_in_scope(user)
             default = ("due_on", "id")
         ordering = self.request.query_params.get("ordering")
         order = (ordering, "id") if ordering in self.ordering_choices else default

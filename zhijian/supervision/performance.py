@@ -16,7 +16,6 @@ Rows per unit: the unit itself (tasks it holds directly) and each unit directly 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
@@ -27,6 +26,7 @@ from zhijian.core.models import OrgUnit, User
 from zhijian.dictionaries import workdays
 
 from .models import Task
+from .services import tasks_in_scope
 
 
 @dataclass
@@ -98,7 +98,7 @@ def _fill(row: Row, values) -> None:
 def by_unit(user, unit: OrgUnit, start, end, today=None) -> list[Row]:
     """The unit itself and each child unit (with its subtree)."""
     today = today or timezone.localdate()
-    qs = Task.objects.visible_to(user).filter(unit__path__startswith=unit.path)
+    qs = tasks_in_scope(user).filter(unit__path__startswith=unit.path)
     metrics = _metrics(qs, "unit_id", start, end, today)
     children = list(OrgUnit.objects.filter(parent=unit).order_by("sort_order", "code"))
     rows = {unit.pk: Row(unit.pk, f"{unit}（本级）")}
@@ -118,9 +118,7 @@ def by_unit(user, unit: OrgUnit, start, end, today=None) -> list[Row]:
 
 def by_person(user, unit: OrgUnit, start, end, today=None) -> list[Row]:
     today = today or timezone.localdate()
-    qs = Task.objects.visible_to(user).filter(
-        unit__path__startswith=unit.path, assignee__isnull=False
-    )
+    qs = tasks_in_scope(user).filter(unit__path__startswith=unit.path, assignee__isnull=False)
     metrics = _metrics(qs, "assignee_id", start, end, today)
     people = {u.pk: u for u in User.objects.filter(pk__in=list(metrics)).select_related("unit")}
     rows = []
@@ -145,7 +143,7 @@ def overdue_tasks(user, unit: OrgUnit, today=None):
     """Open overdue tasks in the unit's subtree, longest overdue first."""
     today = today or timezone.localdate()
     return (
-        Task.objects.visible_to(user)
+        tasks_in_scope(user)
         .filter(unit__path__startswith=unit.path, state__in=Task.OPEN_STATES, due_on__lt=today)
         .select_related("unit", "assignee")
         .order_by("due_on", "id")
@@ -178,7 +176,3 @@ def table(rows: list[Row]) -> list[list]:
             ]
         )
     return body
-
-
-def defaultdict_rows():  # pragma: no cover - kept small on purpose
-    return defaultdict(int)

@@ -221,7 +221,9 @@ class TaskListView(TableView):
     ]
 
     def base_queryset(self):
-        return super().base_queryset().select_related("unit", "assignee", "entity")
+        return services.tasks_in_scope(self.request.user).select_related(
+            "unit", "assignee", "entity"
+        )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
