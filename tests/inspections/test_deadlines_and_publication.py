@@ -216,3 +216,16 @@ def test_overdue_rectification(people, submission):
     assert rect.deadline == dt.date(2025, 1, 13)
     assert services.is_rectification_overdue(rect, dt.date(2025, 1, 14))
     assert not services.is_rectification_overdue(rect, dt.date(2025, 1, 13))  # last day included
+
+
+def test_home_page_to_dos_count_overdue_follow_ups_and_publications(people, submission):
+    from zhijian.core.todo import todo_count
+
+    before_inspector, before_officer = todo_count(people["zhang"]), todo_count(people["pudong"])
+    services.record_inspection(
+        people["zhang"], rectify(submission, inspected_on=dt.date(2025, 1, 6), rectification_days=5)
+    )
+    assert services.overdue_follow_ups(people["zhang"]).count() == 1
+    assert todo_count(people["zhang"]) == before_inspector + 1  # the overdue follow-up
+    assert todo_count(people["pudong"]) == before_officer + 1  # the overdue publication
+    assert todo_count(people["songjiang"]) == 0

@@ -17,9 +17,9 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("检查记录")
 
     def ready(self) -> None:
-        from zhijian.core import extensions, navigation, roles
+        from zhijian.core import extensions, navigation, roles, todo
 
-        from . import sections
+        from . import sections, services
 
         extensions.grant(roles.CITY_OFFICER, OFFICER)
         extensions.grant(roles.DISTRICT_OFFICER, OFFICER)
@@ -56,3 +56,5 @@ class InspectionsConfig(AppConfig):
             )
         )
         sections.register()
+        if services.todo_count not in todo._providers:
+            todo.register(services.todo_count)

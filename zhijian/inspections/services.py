@@ -682,6 +682,24 @@ def overdue_to_publish(user, day: dt.date | None = None):
     )
 
 
+def overdue_follow_ups(user, day: dt.date | None = None):
+    """Rectifications past their deadline still waiting for the follow-up check, in scope."""
+    return Rectification.objects.visible_to(user).filter(
+        state=Rectification.State.ORDERED, deadline__lt=day or today()
+    )
+
+
+def todo_count(user) -> int:
+    """The home page's to-dos of this app: overdue follow-up checks (for those who record
+    them) and results overdue for publication (for those who publish)."""
+    count = 0
+    if user.has_perm(FOLLOW_UP):
+        count += overdue_follow_ups(user).count()
+    if user.has_perm(PUBLISH):
+        count += overdue_to_publish(user).count()
+    return count
+
+
 def public_results(query: str = ""):
     """Published results for the public page, newest first; ``query`` is a USCC (or its
     prefix) or part of an entity name (the register's bigram search)."""
