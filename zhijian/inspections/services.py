@@ -95,6 +95,7 @@ IMAGE_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
 SOURCE_NAME = "智监检查记录"
+PUBLIC_MATCHES = 2000  # results a public search considers (100 pages of 20)
 
 # The inspection method that follows from a task's source (table 5 enumeration).
 METHOD_FOR_SOURCE = {
@@ -709,13 +710,20 @@ def public_results(query: str = ""):
     query = (query or "").strip()[:60]
     if query:
         code = query.upper()
-        if len(code) >= 6 and code.isalnum() and any(c.isdigit() for c in code):
-            qs = qs.filter(entity__uscc__startswith=code)
-        else:
-            ids = list(
-                search_entities(Entity.objects.all(), query).values_list("pk", flat=True)[:2000]
-            )
-            qs = qs.filter(entity_id__in=ids)
+        if len(code) == 18 and code.isalnum():
+            entities = Entity.objects.filter(uscc=code)
+        else:  # names, USCC prefixes: the register's search (bigram index, USCC ranges)
+            entities = search_entities(Entity.objects.all(), query)
+        # Three small steps, so that no plan walks every published result: the entities
+        # (at most 2,000), their published results by the (entity, published_on) index without
+        # an order (at most PUBLIC_MATCHES), then those rows in publication order.
+        ids = list(entities.values_list("pk", flat=True)[:2000])
+        found = list(
+            Inspection.objects.filter(entity_id__in=ids, published_on__isnull=False)
+            .order_by()
+            .values_list("pk", flat=True)[:PUBLIC_MATCHES]
+        )
+        qs = Inspection.objects.filter(pk__in=found)  # published already (found above)
     return qs.select_related("entity", "item", "inspecting_unit", "rectification").order_by(
         "-published_on", "-id"
     )
