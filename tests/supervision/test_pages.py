@@ -61,6 +61,9 @@ def test_overdue_badge_and_filter_for_the_unit_above(client, org, people):
     text = response.content.decode()
     assert "逾期的任务" in text and "未到期的任务" not in text
     assert 'class="badge badge-danger"' in text
+    assert response.context["overdue_total"] == 1
+    assert client.get(reverse("supervision:task_list")).context["overdue_total"] == 1
+    assert client.get(reverse("supervision:my_todos")).context["overdue_total"] == 1
     # the district officer's to-dos list the station's overdue task
     todos = client.get(reverse("supervision:my_todos")).content.decode()
     assert late.number in todos

@@ -102,3 +102,29 @@ def test_urge_refusals(world, people):
         services.urge(world["station_free"], user=people["zhang"])
     with pytest.raises(services.TaskError, match="不在您的数据范围内"):
         services.urge(world["yexie_late"], user=people["pudong"])
+
+
+@pytest.mark.django_db
+def test_pages_of_the_todo_list_match_the_plain_query(world, org, people):
+    """The two-step page (keys from the parts, then the rows) equals the database's order."""
+    for i in range(30):
+        _task(org["huamu"], title=f"逾期{i}", start=PAST, due_days=1 + i % 7)
+    services.urge(world["huamu_late"], user=people["pudong"])
+    todos = services.visible_todos(people["pudong"])
+    plain = list(Task.objects.filter(pk__in=todos.values("pk")).order_by(*services.TODO_ORDER))
+    assert len(plain) == todos.count() == 34
+    pages = [todos[i : i + 10] for i in range(0, 40, 10)]
+    assert isinstance(pages[0], list) and pages[0][0] == world["huamu_late"]
+    assert [t.pk for page in pages for t in page] == [t.pk for t in plain]
+    assert todos[5:7] == plain[5:7]
+
+
+@pytest.mark.django_db
+def test_overdue_count_of_the_todo_list(world, people):
+    for who, expected in (("pudong", 3), ("city", 4), ("zhang", 0), ("zhang2", 1)):
+        todos = services.visible_todos(people[who])
+        plain = todos.filter(services.overdue_q()).count()
+        assert plain == expected, who
+        assert todos.overdue_count() == plain, who
+        todos.count()  # with the parts' counts cached
+        assert todos.overdue_count() == plain, who

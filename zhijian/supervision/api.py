@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as drf_filters
 from rest_framework import filters, permissions, serializers, status, viewsets
@@ -143,7 +142,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         if self.action == "list" and self.request.query_params.get("mine") in ("1", "true"):
             qs = services.visible_todos(user)
-            default = (F("urged_at").desc(nulls_last=True), "due_on", "id")
+            default = services.TODO_ORDER
         else:
             qs = services.tasks_in_scope(user)
             default = ("due_on", "id")

@@ -158,11 +158,21 @@ class Task(models.Model):
         verbose_name = _("监管任务")
         verbose_name_plural = _("监管任务")
         ordering = ["due_on", "id"]
+        # The to-do list reads its parts from these indexes alone (urged_at and id are the
+        # sort keys of the list): one person's tasks, a unit's tasks by state and due date,
+        # a unit's unassigned tasks.
         indexes = [
-            models.Index(fields=["assignee", "state", "due_on"], name="sup_task_assignee_due"),
-            models.Index(fields=["unit", "state", "due_on"], name="sup_task_unit_due"),
-            # a unit's unassigned open tasks (the to-do list's second part)
-            models.Index(fields=["unit", "assignee", "state", "due_on"], name="sup_task_unit_open"),
+            models.Index(
+                fields=["assignee", "state", "due_on", "urged_at", "id"],
+                name="sup_task_assignee_due",
+            ),
+            models.Index(
+                fields=["unit", "state", "due_on", "urged_at", "id"], name="sup_task_unit_due"
+            ),
+            models.Index(
+                fields=["unit", "assignee", "state", "due_on", "urged_at", "id"],
+                name="sup_task_unit_open",
+            ),
             models.Index(fields=["state", "due_on"], name="sup_task_state_due"),
         ]
         permissions = [

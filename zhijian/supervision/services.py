@@ -499,6 +499,10 @@ def tasks_in_scope(user):
     return qs
 
 
+# Urged tasks first (latest urging first), then by due date (tasks without one last).
+TODO_ORDER = (F("urged_at").desc(nulls_last=True), F("due_on").asc(nulls_last=True), "id")
+
+
 class TodoQuerySet(ScopedQuerySet):
     """The to-do queryset: the union of disjoint parts, each one index range.
 
@@ -512,6 +516,8 @@ class TodoQuerySet(ScopedQuerySet):
     def _clone(self):
         clone = super()._clone()
         clone._todo_parts = self._todo_parts
+        clone._todo_ordered = self._todo_ordered
+        clone._todo_overdue_part = self._todo_overdue_part
         return clone
 
     def _filter_or_exclude(self, negate, args, kwargs):
@@ -524,10 +530,59 @@ class TodoQuerySet(ScopedQuerySet):
         clone._todo_parts = None
         return clone
 
+    def _parts_usable(self) -> bool:
+        return (
+            self._todo_parts is not None
+            and self._result_cache is None
+            and not (self.query.is_sliced)
+        )
+
     def count(self):
-        if self._todo_parts is not None and self._result_cache is None and not self.query.is_sliced:
-            return sum(part.count() for part in self._todo_parts)
+        if self._parts_usable():
+            self._todo_counts = [part.count() for part in self._todo_parts]
+            return sum(self._todo_counts)
         return super().count()
+
+    _todo_counts: list | None = None
+    _todo_overdue_part: int | None = None  # index of the part that holds only overdue tasks
+
+    def overdue_count(self, today=None) -> int:
+        """How many of these to-dos are overdue (reusing the parts' counts where it can)."""
+        if not self._parts_usable():
+            return self.filter(overdue_q(today)).count()
+        counts = self._todo_counts or [None] * len(self._todo_parts)
+        total = 0
+        for index, (part, known) in enumerate(zip(self._todo_parts, counts, strict=True)):
+            if index == self._todo_overdue_part and today is None:
+                total += known if known is not None else part.count()
+            else:
+                total += part.filter(overdue_q(today)).count()
+        return total
+
+    def order_by(self, *fields):
+        clone = super().order_by(*fields)
+        clone._todo_ordered = fields == TODO_ORDER
+        return clone
+
+    _todo_ordered = False
+
+    def __getitem__(self, k):
+        """A page of the to-do list in two steps: the sort keys of each part from its index
+        (at most ``stop`` per part), merged here; then only the page's rows."""
+        if not (isinstance(k, slice) and self._parts_usable() and self._todo_ordered) or (
+            k.step is not None or k.stop is None
+        ):
+            return super().__getitem__(k)
+        start, stop = k.start or 0, k.stop
+        keys = []
+        for part in self._todo_parts:
+            keys += part.order_by(*TODO_ORDER).values_list("urged_at", "due_on", "pk")[:stop]
+        far = dt.datetime.min.replace(tzinfo=dt.UTC)
+        keys.sort(key=lambda r: (r[0] is None, -(r[0] or far).timestamp(), r[1] or dt.date.max,
+                                 r[2]))  # fmt: skip
+        page = [pk for _u, _d, pk in keys[start:stop]]
+        rows = {task.pk: task for task in self._chain().filter(pk__in=page)}
+        return [rows[pk] for pk in page if pk in rows]
 
 
 def visible_todos(user, today: dt.date | None = None):
@@ -559,7 +614,8 @@ def visible_todos(user, today: dt.date | None = None):
         condition |= overdue_below
     todos = TodoQuerySet(model=Task, query=base.filter(condition).query, using=base.db)
     todos._todo_parts = tuple(parts)
-    return todos.order_by(F("urged_at").desc(nulls_last=True), "due_on", "id")
+    todos._todo_overdue_part = 2 if overdue_below is not None else None
+    return todos.order_by(*TODO_ORDER)
 
 
 def todo_count(user) -> int:

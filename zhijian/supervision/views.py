@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -235,16 +234,29 @@ class TaskListView(TableView):
             cells[index] = (_overdue_badge(row["obj"]), link, label)
             row["cells"] = cells
         ctx["overdue_url"] = "?overdue=true&state=open"
-        ctx["overdue_total"] = self.base_queryset().filter(services.overdue_q()).count()
+        ctx["overdue_total"] = self.overdue_total(ctx)
         return ctx
+
+    def overdue_total(self, ctx) -> int:
+        get = self.request.GET
+        only_overdue = get.get("overdue") == "true" and get.get("state", "open") in ("", "open")
+        if only_overdue and set(get) <= {"overdue", "state", "page", "page_size", "sort"}:
+            return ctx["paginator"].count  # the list shown is exactly the overdue tasks
+        return self.base_queryset().filter(services.overdue_q()).count()
 
 
 class MyTodoView(TaskListView):
     """The user's to-dos (services.visible_todos): urged first, then by due date."""
 
     title = gettext_lazy("我的待办")
-    default_ordering = (F("urged_at").desc(nulls_last=True), "due_on", "id")
+    default_ordering = services.TODO_ORDER
     export_name = "my-todos"
+
+    def overdue_total(self, ctx) -> int:
+        listed = ctx["paginator"].object_list
+        if isinstance(listed, services.TodoQuerySet) and listed._parts_usable():
+            return listed.overdue_count()  # the unfiltered list: reuses the page's counts
+        return services.visible_todos(self.request.user).overdue_count()
 
     def base_queryset(self):
         return services.visible_todos(self.request.user).select_related(
