@@ -45,6 +45,8 @@ def test_pages_answer(client, org, people, item):
         reverse("supervision:item_import"),
         reverse("supervision:performance"),
         reverse("supervision:task_list") + "?export=xlsx",
+        reverse("supervision:my_todos") + "?export=csv",
+        reverse("supervision:task_list") + "?page=1&sort=-due_on",
         reverse("supervision:item_list") + "?export=csv",
         reverse("supervision:performance") + "?export=xlsx",
     ):

@@ -128,3 +128,13 @@ def test_overdue_count_of_the_todo_list(world, people):
         assert todos.overdue_count() == plain, who
         todos.count()  # with the parts' counts cached
         assert todos.overdue_count() == plain, who
+
+
+@pytest.mark.django_db
+def test_task_list_pages_in_two_steps(world, people):
+    tasks = services.tasks_in_scope(people["pudong"]).order_by("-due_on", "-id")
+    plain = list(Task.objects.visible_to(people["pudong"]).order_by("-due_on", "-id"))
+    assert isinstance(tasks[0:3], list) and tasks[0:3] == plain[0:3]
+    assert tasks[3:100] == plain[3:]
+    assert list(tasks[: services.PAGE_MAX + 1]) == plain  # large slices stay querysets
+    assert tasks[: services.PAGE_MAX + 1].count() == len(plain)

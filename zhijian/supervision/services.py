@@ -22,6 +22,7 @@ import datetime as dt
 
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -487,6 +488,31 @@ def overdue_q(today: dt.date | None = None) -> Q:
     return Q(state__in=Task.OPEN_STATES, due_on__lt=today or _today())
 
 
+PAGE_MAX = 500  # slices up to this size are fetched in two steps (see KeyedPageQuerySet)
+
+
+class KeyedPageQuerySet(ScopedQuerySet):
+    """Pages of a task list in two steps: the ids of the page (from an index, sorted by the
+    database), then only those rows, instead of fetching every matching row to sort it.
+    Only small slices of an ordered model queryset take this path (and return a list)."""
+
+    def __getitem__(self, k):
+        if (
+            isinstance(k, slice)
+            and k.step is None
+            and k.stop is not None
+            and k.stop - (k.start or 0) <= PAGE_MAX
+            and self._result_cache is None
+            and not self.query.is_sliced
+            and self.ordered
+            and self._iterable_class is ModelIterable
+        ):
+            page = list(self.values_list("pk", flat=True)[k])
+            rows = {row.pk: row for row in super().filter(pk__in=page).order_by()}
+            return [rows[pk] for pk in page if pk in rows]
+        return super().__getitem__(k)
+
+
 def tasks_in_scope(user):
     """``Task.objects.visible_to(user)`` with the scope also given as the list of the user's
     units: the same rows, but the planner can use the per-unit indexes instead of walking the
@@ -496,14 +522,14 @@ def tasks_in_scope(user):
     if prefix:  # "" is the whole installation, None nothing (visible_to is empty then)
         ids = OrgUnit.objects.filter(path__startswith=prefix).values_list("pk", flat=True)
         qs = qs.filter(unit_id__in=list(ids))
-    return qs
+    return KeyedPageQuerySet(model=Task, query=qs.query, using=qs.db)
 
 
 # Urged tasks first (latest urging first), then by due date (tasks without one last).
 TODO_ORDER = (F("urged_at").desc(nulls_last=True), F("due_on").asc(nulls_last=True), "id")
 
 
-class TodoQuerySet(ScopedQuerySet):
+class TodoQuerySet(KeyedPageQuerySet):
     """The to-do queryset: the union of disjoint parts, each one index range.
 
     ``count()`` of the unfiltered to-do list adds up the parts' counts (each an index-only
@@ -570,7 +596,7 @@ class TodoQuerySet(ScopedQuerySet):
         """A page of the to-do list in two steps: the sort keys of each part from its index
         (at most ``stop`` per part), merged here; then only the page's rows."""
         if not (isinstance(k, slice) and self._parts_usable() and self._todo_ordered) or (
-            k.step is not None or k.stop is None
+            k.step is not None or k.stop is None or k.stop - (k.start or 0) > PAGE_MAX
         ):
             return super().__getitem__(k)
         start, stop = k.start or 0, k.stop
