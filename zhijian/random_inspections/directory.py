@@ -161,11 +161,20 @@ def pool_groups(unit: OrgUnit, pool_filter: dict, item=None, day: dt.date | None
     return groups
 
 
-def entities_by_uscc(usccs: list[str], fields=("pk", "unit_id", "name")) -> dict[str, tuple]:
+def entities_by_uscc(usccs: list[str]) -> dict[str, tuple]:
+    """USCC → (pk, unit_id, name) of the given entities (the drawn targets)."""
     out: dict[str, tuple] = {}
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands
+        table = Entity._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT uscc, id, unit_id, name FROM {table} WHERE uscc = ANY(%s)",  # noqa: S608
+                [list(usccs)],
+            )
+            return {row[0]: row[1:] for row in cursor.fetchall()}
     for start in range(0, len(usccs), 5000):
         for row in Entity.objects.filter(uscc__in=usccs[start : start + 5000]).values_list(
-            "uscc", *fields
+            "uscc", "pk", "unit_id", "name"
         ):
             out[row[0]] = row[1:]
     return out
