@@ -18,19 +18,35 @@ CHROMIUM_FLAGS = [
 SCREENSHOT_DIR = Path(os.environ.get("ZHIJIAN_SCREENSHOT_DIR", "var/screenshots"))
 
 
+# One Playwright and one Chromium per test process, however many conftest modules import the
+# ``browser`` fixture (each import is a fixture of its own, and a second ``sync_playwright()``
+# while one runs fails with "Sync API inside the asyncio loop"): the first user starts it, the
+# last one to finish stops it.
+_shared: dict = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser():
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.fail("chromium is not installed (./run test installs it)")
-    # Playwright's sync API runs an event loop; Django must allow ORM calls from tests anyway.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    if _shared["users"] == 0:
+        executable = shutil.which("chromium") or shutil.which("chromium-browser")
+        if executable is None:
+            pytest.fail("chromium is not installed (./run test installs it)")
+        # Playwright's sync API runs an event loop; Django must allow ORM calls from tests anyway.
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield instance
-        instance.close()
+        _shared["playwright"] = sync_playwright().start()
+        _shared["browser"] = _shared["playwright"].chromium.launch(
+            executable_path=executable, args=CHROMIUM_FLAGS
+        )
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            _shared.pop("browser").close()
+            _shared.pop("playwright").stop()
 
 
 @pytest.fixture
