@@ -44,6 +44,9 @@ MENU: list[MenuGroup] = [
             MenuItem(_("用户"), "core:user_list", "core.view_user"),
             MenuItem(_("角色"), "core:role_list", "core.view_role"),
             MenuItem(_("工作日历"), "dictionaries:calendar", "dictionaries.view_calendarday"),
+            MenuItem(
+                _("参数设置"), "dictionaries:parameter_list", "dictionaries.view_parametervalue"
+            ),
         ),
     ),
     MenuGroup(

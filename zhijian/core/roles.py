@@ -52,6 +52,9 @@ REGISTRY_READ = {
 
 EXCHANGE_IMPORT = {"exchange.import_data", "exchange.view_importbatch"}
 
+# Dated parameters (zhijian.dictionaries.parameters): read and add values.
+PARAMETERS = {"dictionaries.view_parametervalue", "dictionaries.add_parametervalue"}
+
 # app_label.codename per role; apps add their own business permissions here.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     SYSADMIN: {
@@ -66,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "dictionaries.add_calendarday",
         "dictionaries.change_calendarday",
         "dictionaries.delete_calendarday",
+        *PARAMETERS,
     },
     CITY_OFFICER: {
         "core.view_orgunit",
@@ -73,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         *DICTIONARY_READ,
         *REGISTRY_READ,
         *EXCHANGE_IMPORT,
+        *PARAMETERS,
     },
     DISTRICT_OFFICER: {
         "core.view_orgunit",

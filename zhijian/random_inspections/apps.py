@@ -18,9 +18,6 @@ OFFICER = {
     "random_inspections.add_nonintrusiveentry",
 }
 INSPECTOR = {*PLAN_READ}
-# The parameters admin page (zhijian.dictionaries: 参数设置) belongs to issue 4's random
-# inspections brief: city officers and the system administrator read and add dated values.
-PARAMETERS = {"dictionaries.view_parametervalue", "dictionaries.add_parametervalue"}
 
 
 class RandomInspectionsConfig(AppConfig):
@@ -33,10 +30,9 @@ class RandomInspectionsConfig(AppConfig):
 
         from . import rules  # noqa: F401 - declares the dated parameters
 
-        extensions.grant(roles.CITY_OFFICER, OFFICER | PARAMETERS)
+        extensions.grant(roles.CITY_OFFICER, OFFICER)
         extensions.grant(roles.DISTRICT_OFFICER, OFFICER)
         extensions.grant(roles.STATION_INSPECTOR, INSPECTOR)
-        extensions.grant(roles.SYSADMIN, PARAMETERS)
         item = navigation.MenuItem
         extensions.add_menu_group(
             navigation.MenuGroup(
@@ -68,11 +64,6 @@ class RandomInspectionsConfig(AppConfig):
                         "random_inspections.view_nonintrusiveentry",
                     ),
                     item(_("抽查结果公示"), "random_inspections:public_list"),
-                    item(
-                        _("参数设置"),
-                        "dictionaries:parameter_list",
-                        "dictionaries.view_parametervalue",
-                    ),
                 ),
             )
         )
