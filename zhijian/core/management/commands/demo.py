@@ -78,7 +78,7 @@ class Command(BaseCommand):
                 f"  已有 {Entity.objects.count():,} 户市场主体，未重新生成演示城市"
                 "（需要时使用 --reset）/ existing entities kept (use --reset to regenerate)"
             )
-        lines += [f"  {line}" for line in extras]
+        lines += [f"  {line.strip()}" for line in extras]
         lines.append("")
         self.stdout.write("\n".join(lines))
         if not no_serve:
