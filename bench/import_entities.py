@@ -147,7 +147,9 @@ def main() -> int:
                 elapsed, after = time.perf_counter() - start, os.times()
                 if args.profile:
                     profiler.disable()
-                    pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_LINES", "35")))
+                    pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+                        int(os.environ.get("PROFILE_LINES", "35"))
+                    )
                 rate = batch.accepted / elapsed
                 verdict = "OK" if rate >= TARGET else "BELOW TARGET"
                 print(
