@@ -1099,9 +1099,37 @@ def generate_city(
 
 
 def delete_city(using: str = "default") -> int:
-    """Remove every registry row (all of tables 1–9) for ``--reset``; returns entity count."""
+    """Remove every registry row (all of tables 1–9) for ``--reset``, and every row of the
+    other apps that refers to them (tasks, inspections, draws, …: ``dependent_models``);
+    returns the entity count. One transaction: the foreign keys are deferred, so the order
+    of the deletes does not matter before the commit."""
     count = rm.Entity.objects.using(using).count()
     with transaction.atomic(using=using):
+        for model in dependent_models():
+            model.objects.using(using).all()._raw_delete(using)
         for model in reversed(ORDER):
             model.objects.using(using).all()._raw_delete(using)
     return count
+
+
+def dependent_models() -> list:
+    """The models outside the registry whose rows refer, directly or through other such
+    models, to registry rows (many-to-many tables included). Reference data that refers to
+    none (supervision items, departments, scope rules) is kept."""
+    from django.apps import apps
+
+    found = set(ORDER)
+    models = [m for m in apps.get_models(include_auto_created=True) if m not in found]
+    dependent: list = []
+    changed = True
+    while changed:
+        changed = False
+        for model in models:
+            if model in found:
+                continue
+            targets = {f.related_model for f in model._meta.concrete_fields if f.is_relation}
+            if targets & found:
+                found.add(model)
+                dependent.append(model)
+                changed = True
+    return dependent

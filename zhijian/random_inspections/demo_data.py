@@ -27,8 +27,16 @@ def build(stdout) -> str | None:
     districts = {u.code: u for u in OrgUnit.objects.filter(code__in=["310115", "310117"])}
     if len(districts) < 2:
         return None
+    from django.db import transaction
+
+    from .services import PlanError
+
     _directory(districts)
-    plans = _plans(districts)
+    try:
+        with transaction.atomic():  # all plans or none
+            plans = _plans(districts)
+    except PlanError as exc:  # a city too small for the demo plans' ratios
+        return f"双随机抽查 random inspections: 未生成演示计划 no demo plans ({exc})"
     return f"  双随机抽查 random inspections: {len(plans)} 个抽查计划 plans drawn"
 
 
