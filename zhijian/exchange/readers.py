@@ -106,11 +106,15 @@ def _tidy(values, unquote: bool = False) -> tuple[list[str], list[int]]:
     return cells, oversize
 
 
-def _tidy_csv(raw: list[str]) -> tuple[list[str], list[int]]:
-    """``_tidy(raw, unquote=True)`` for the cells of the csv module (all text): the cells
-    themselves when the whole row is shorter than one cell may be and holds no apostrophe
-    (the usual case; one joined string is checked instead of each cell)."""
+def _tidy_csv(raw: list[str]) -> tuple[list[str], list[int]] | None:
+    """``_tidy(raw, unquote=True)`` for the cells of the csv module (all text), or ``None``
+    for a blank row: the cells themselves when the whole row is shorter than one cell may be
+    and holds no apostrophe (the usual case; one joined string is checked instead of each
+    cell). The separator U+001F is whitespace to ``str.strip``, so the joined row is blank
+    exactly when every cell is."""
     joined = "\x1f".join(raw)
+    if not joined.strip():
+        return None
     if len(joined) > MAX_CELL or "'" in joined:
         return _tidy(raw, unquote=True)
     return raw, []
@@ -220,10 +224,9 @@ def _open_csv(path: Path) -> TableFile:
         try:
             for raw in reader:
                 number += 1
-                cells, oversize = _tidy_csv(raw)
-                if _is_blank(cells):
-                    continue
-                yield number, cells, oversize
+                tidy = _tidy_csv(raw)
+                if tidy is not None:
+                    yield number, *tidy
         except csv.Error as exc:
             raise FileError(f"CSV格式错误（第{number + 1}行附近）：{exc}") from exc
 
