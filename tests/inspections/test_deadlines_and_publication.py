@@ -229,3 +229,10 @@ def test_home_page_to_dos_count_overdue_follow_ups_and_publications(people, subm
     assert todo_count(people["zhang"]) == before_inspector + 1  # the overdue follow-up
     assert todo_count(people["pudong"]) == before_officer + 1  # the overdue publication
     assert todo_count(people["songjiang"]) == 0
+    from zhijian.core.todo import todo_entries
+
+    by_key = {e.key: e for e in todo_entries(people["zhang"])}
+    assert by_key["inspections.follow_ups"].count == 1
+    assert by_key["inspections.follow_ups"].url == "/inspections/rectifications/?overdue=true"
+    by_key = {e.key: e for e in todo_entries(people["pudong"])}
+    assert by_key["inspections.publication"].url == "/inspections/publication/"

@@ -99,3 +99,49 @@ def test_transition_api_scope_and_targets(api, org, people):
     assert response.status_code == 400 and "不在您的数据范围内" in response.json()["detail"]
     own.refresh_from_db()
     assert own.unit == org["pudong"]
+
+
+@pytest.mark.django_db
+def test_create_task_api(api, org, people):
+    from zhijian.audit.models import AuditRecord
+
+    c = api(people["pudong"])
+    url = "/api/v1/supervision/tasks/"
+    body = {"title": "节前专项检查", "unit": org["huamu"].pk, "due_days": 3,
+            "due_basis": "区局通知", "description": "重点查看消防通道"}  # fmt: skip
+    response = c.post(url, body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    task = Task.objects.get(pk=data["id"])
+    assert (task.source, task.unit, task.created_by) == ("manual", org["huamu"], people["pudong"])
+    assert task.working_days is True and data["number"] == task.number
+    assert task.events.filter(action="create").exists()
+    assert AuditRecord.objects.filter(
+        object_type="supervision.task", object_id=str(task.pk), action="create"
+    ).exists()
+    calendar = c.post(url, {**body, "working_days": False}, content_type="application/json")
+    assert Task.objects.get(pk=calendar.json()["id"]).working_days is False
+
+
+@pytest.mark.django_db
+def test_create_task_api_refuses_bad_input_in_chinese(api, org, people):
+    c = api(people["pudong"])
+    url = "/api/v1/supervision/tasks/"
+    response = c.post(url, {"unit": org["pudong"].pk, "due_days": 0},
+                      content_type="application/json")  # fmt: skip
+    assert response.status_code == 400
+    data = response.json()
+    assert data["detail"] == "任务名称：该字段是必填项。"
+    assert "确保该值大于或等于1" in data["errors"]["due_days"][0]
+    outside = {"title": "检查", "unit": org["yexie"].pk, "due_days": 5}  # another district
+    response = c.post(url, outside, content_type="application/json")
+    assert response.status_code == 400 and response.json()["detail"].startswith("承办机构：")
+    unknown = {"title": "检查", "unit": org["pudong"].pk, "due_days": 5,
+               "entity_uscc": "91310000MA1FL0XXXX"}  # fmt: skip
+    response = c.post(url, unknown, content_type="application/json")
+    assert "没有统一社会信用代码为“91310000MA1FL0XXXX”的市场主体" in response.json()["detail"]
+    assert not Task.objects.exists()
+    # inspectors may not create tasks; the auditor may not either
+    assert (
+        api(people["zhang"]).post(url, outside, content_type="application/json").status_code == 403
+    )

@@ -149,7 +149,12 @@ def test_home_count_and_entity_section(client, org, people):
     _task(org["zhangjiang"], title="档案中的任务", entity=entity)
     client.force_login(people["zhang"])
     home = client.get(reverse("core:home")).content.decode()
-    assert 'data-testid="todo-count">1<' in home
+    todos = reverse("supervision:my_todos")
+    assert f'data-testid="todo-count"><a href="{todos}">1</a><' in home
+    assert (
+        f'<a href="{todos}" data-testid="todo-supervision.tasks">监管任务 <strong>1</strong>'
+        in home
+    )
     page = client.get(entity.get_absolute_url()).content.decode()
     assert "档案中的任务" in page and "监管任务" in page
 

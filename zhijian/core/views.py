@@ -23,7 +23,7 @@ from .filters import UnitFilter, UserFilter
 from .forms import ChangePasswordForm, LoginForm, UnitForm, UserForm, lockout_policy
 from .models import OrgUnit, Role, User
 from .tables import Column, TableView
-from .todo import todo_count
+from .todo import todo_entries
 
 # --- sign-in -----------------------------------------------------------------------------------
 
@@ -67,7 +67,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["todo_count"] = todo_count(self.request.user)
+        entries = todo_entries(self.request.user)
+        ctx["todo_entries"] = entries
+        ctx["todo_count"] = sum(entry.count for entry in entries)
         return ctx
 
 

@@ -19,7 +19,7 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from zhijian.core import extensions, navigation, roles, todo
 
-        from . import sections, services
+        from . import sections
 
         extensions.grant(roles.CITY_OFFICER, OFFICER)
         extensions.grant(roles.DISTRICT_OFFICER, OFFICER)
@@ -56,5 +56,23 @@ class InspectionsConfig(AppConfig):
             )
         )
         sections.register()
-        if services.todo_count not in todo._providers:
-            todo.register(services.todo_count)
+        todo.register(
+            _overdue_follow_ups, key="inspections.follow_ups", label=_("逾期未复查的整改"),
+            url_name="inspections:rectification_list?overdue=true",
+        )  # fmt: skip
+        todo.register(
+            _overdue_to_publish, key="inspections.publication", label=_("逾期未公示的检查结果"),
+            url_name="inspections:publication",
+        )  # fmt: skip
+
+
+def _overdue_follow_ups(user) -> int:
+    from . import services
+
+    return services.overdue_follow_ups(user).count() if user.has_perm(services.FOLLOW_UP) else 0
+
+
+def _overdue_to_publish(user) -> int:
+    from . import services
+
+    return services.overdue_to_publish(user).count() if user.has_perm(services.PUBLISH) else 0

@@ -7,6 +7,11 @@
   for officers, the overdue tasks below them, urged first); filters ``unit`` (id, with the
   units below it), ``state`` (a state or ``open``), ``source``, ``overdue`` (true/false),
   ``item``; ``ordering`` ``due_on``/``-due_on``/``created_at``/``-created_at``.
+* ``POST /api/v1/supervision/tasks/`` ``{"title": "…", "unit": 12, "due_days": 5,
+  "working_days": true, "item": 3, "entity_uscc": "…", "due_basis": "…", "description": "…"}``:
+  a manual task (``supervision.add_task``; the unit and entity must be in the caller's data
+  scope), validated by the same form as the 新建监管任务 page; 201 with the task, 400
+  ``{"detail": "<Chinese reason>", "errors": {field: [messages]}}`` otherwise.
 * ``GET /api/v1/supervision/tasks/{id}/``: one task with its history and the actions the caller
   may take now.
 * ``POST /api/v1/supervision/tasks/{id}/transition/`` ``{"action": "delegate", "to_unit": 12,
@@ -28,6 +33,7 @@ from zhijian.core.pagination import Pagination
 
 from . import services
 from .filters import ItemFilter, TaskFilter
+from .forms import TaskCreateForm
 from .models import SupervisionItem, Task, TaskEvent
 
 
@@ -154,6 +160,33 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "transition":  # who may act is decided by services.transition
             return [permissions.IsAuthenticated(), CanViewTasks()]
         return super().get_permissions()
+
+    def create(self, request):
+        """A manual task, with the rules of the page (``TaskCreateForm``)."""
+        data = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
+        data.setdefault("working_days", True)  # a form checkbox left out means False
+        if data.get("working_days") in (False, "false", "False", "0", 0):
+            data.pop("working_days")  # unchecked, as the form reads it
+        form = TaskCreateForm(data, user=request.user)
+        if not form.is_valid():
+            errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+            first_field, first = next(iter(errors.items()))
+            label = form.fields[first_field].label if first_field in form.fields else ""
+            detail = f"{label}：{first[0]}" if label else first[0]
+            return Response({"detail": detail, "errors": errors}, status=400)
+        values = form.cleaned_data
+        try:
+            task = services.create_task(
+                title=values["title"], unit=values["unit"], source=Task.Source.MANUAL,
+                item=values["item"], entity=values["entity_uscc"], due_days=values["due_days"],
+                working_days=values["working_days"], due_basis=values["due_basis"],
+                description=values["description"], created_by=request.user,
+            )  # fmt: skip
+        except services.TaskError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        task = Task.objects.select_related("unit", "assignee", "item", "entity").get(pk=task.pk)
+        body = TaskDetailSerializer(task, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):

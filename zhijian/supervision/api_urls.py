@@ -6,7 +6,7 @@ from . import api
 
 item_list = api.ItemViewSet.as_view({"get": "list"})
 item_detail = api.ItemViewSet.as_view({"get": "retrieve"})
-task_list = api.TaskViewSet.as_view({"get": "list"})
+task_list = api.TaskViewSet.as_view({"get": "list", "post": "create"})
 task_detail = api.TaskViewSet.as_view({"get": "retrieve"})
 task_transition = api.TaskViewSet.as_view({"post": "transition"})
 

@@ -33,8 +33,10 @@ class SupervisionConfig(AppConfig):
         extensions.grant(roles.CITY_OFFICER, OFFICER)
         extensions.grant(roles.DISTRICT_OFFICER, OFFICER)
         extensions.grant(roles.STATION_INSPECTOR, INSPECTOR)
-        if services.todo_count not in todo._providers:
-            todo.register(services.todo_count)
+        todo.register(
+            services.todo_count, key="supervision.tasks", label=_("监管任务"),
+            url_name="supervision:my_todos",
+        )  # fmt: skip
         extensions.add_menu_group(
             navigation.MenuGroup(
                 _("日常监管"),
