@@ -171,6 +171,7 @@ def _load_app_factories() -> None:
         "random_inspections",
         "campaigns",
         "dual_notification",
+        "rules",
     ):
         import_module(f"tests.{app}.scope_factories")
 

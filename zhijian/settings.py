@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "zhijian.random_inspections",
     "zhijian.campaigns",
     "zhijian.dual_notification",
+    "zhijian.rules",
 ]
 
 MIDDLEWARE = [

@@ -58,3 +58,31 @@ def test_a_value_needs_a_source_and_one_per_date():
     parameters.set_value("test.days", 5, date(2026, 1, 1), source="依据")
     with pytest.raises(parameters.InvalidParameter, match="已有取值"):
         parameters.set_value("test.days", 6, date(2026, 1, 1), source="依据")
+
+
+DATED = parameters.declare(
+    "test.dated", 5, name="测试阈值", source="旧规定", validate=parameters.positive_int,
+    history=[(date(2025, 3, 18), 3, "新规定第十条"), (date(2020, 1, 1), 4, "2020年规定")],
+)  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_declared_history_then_administrators_values():
+    assert DATED.used(date(2019, 12, 31))["value"] == 5  # before the first dated value
+    assert DATED.used(date(2020, 1, 1)) == {
+        "key": "test.dated", "value": 4, "effective_from": "2020-01-01", "source": "2020年规定",
+    }  # fmt: skip
+    assert DATED.on(date(2025, 3, 18)) == 3
+    parameters.set_value("test.dated", 7, date(2024, 1, 1), source="本局决定")
+    assert DATED.on(date(2024, 6, 1)) == 7  # the administrator's later value
+    assert DATED.on(date(2025, 6, 1)) == 3  # the declared value of a later date wins again
+    parameters.set_value("test.dated", 8, date(2025, 3, 18), source="本局决定（同日）")
+    assert DATED.used(date(2025, 6, 1))["source"] == "本局决定（同日）"  # same day: the database
+
+
+def test_declared_history_values_are_checked():
+    with pytest.raises(parameters.InvalidParameter, match="正整数"):
+        parameters.declare(
+            "test.bad_history", 1, name="坏", source="s", validate=parameters.positive_int,
+            history=[(date(2026, 1, 1), 0, "s")],
+        )  # fmt: skip

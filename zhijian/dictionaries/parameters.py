@@ -42,6 +42,9 @@ class Parameter:
     source: str
     validate: Callable[[object], object] | None = None
     unit: str = ""
+    # Dated values declared with the code (e.g. a rule's YAML): (effective_from, value, source),
+    # in date order. A value added by an administrator on the same or a later date wins.
+    history: tuple = ()
 
     def on(self, day: date | None = None):
         return self.used(day)["value"]
@@ -56,6 +59,10 @@ class Parameter:
             .order_by("-effective_from")
             .first()
         )
+        declared = next((h for h in reversed(self.history) if h[0] <= day), None)
+        if declared is not None and (row is None or row.effective_from < declared[0]):
+            return {"key": self.key, "value": declared[1],
+                    "effective_from": declared[0].isoformat(), "source": declared[2]}  # fmt: skip
         if row is None:
             return {"key": self.key, "value": self.default, "effective_from": None,
                     "source": self.source}  # fmt: skip
@@ -66,12 +73,19 @@ class Parameter:
         return self.validate(value) if self.validate else value
 
 
-def declare(key: str, default, *, name: str, source: str, validate=None, unit: str = ""):
-    """Declare a parameter (once per key; declaring the same key again returns the first)."""
+def declare(
+    key: str, default, *, name: str, source: str, validate=None, unit: str = "", history=()
+):
+    """Declare a parameter (once per key; declaring the same key again returns the first).
+
+    ``history``: dated values known in advance, ``(effective_from, value, source)``."""
     if key in _DECLARED:
         return _DECLARED[key]
-    parameter = Parameter(key, default, name, source, validate, unit)
+    history = tuple(sorted(history, key=lambda h: h[0]))
+    parameter = Parameter(key, default, name, source, validate, unit, history)
     parameter.check(default)
+    for _day, dated, _source in history:
+        parameter.check(dated)
     _DECLARED[key] = parameter
     return parameter
 
