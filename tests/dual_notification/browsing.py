@@ -1,5 +1,8 @@
-"""Run a browser scenario in a thread of its own (used by tests/dual_notification and
-tests/campaigns).
+"""Run a browser scenario in a thread of its own (still used by tests/campaigns/test_browser.py;
+tests/dual_notification uses the shared ``browser`` fixture of tests/browser/conftest.py like
+every other app). Delete this module once the campaigns test has moved to that fixture too.
+
+The original reason, since solved by ``_shared`` in tests/browser/conftest.py:
 
 Playwright's sync API cannot start while another sync Playwright runs in the same thread, and
 ``tests/browser/conftest.py``'s session-scoped ``browser`` fixture stays open for the whole

@@ -31,6 +31,7 @@ class DualNotificationConfig(AppConfig):
 
     def ready(self) -> None:
         from zhijian.core import extensions, navigation, roles, todo
+        from zhijian.exchange import hooks
 
         from . import sections, services
 
@@ -39,6 +40,10 @@ class DualNotificationConfig(AppConfig):
         extensions.grant(roles.STATION_INSPECTOR, READ - {"dual_notification.view_scoperule"})
         extensions.grant(roles.SYSADMIN, MEMBERS)
         sections.register()
+        # After each finished import of entities (the command stays to catch up).
+        hooks.register(
+            "entities", services.after_entities_import, "双告知", remedy=services.catch_up_hint
+        )
         if services.todo_count not in todo._providers:
             todo.register(services.todo_count)
         item = navigation.MenuItem

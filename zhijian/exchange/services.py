@@ -59,7 +59,7 @@ from zhijian.core import masking
 from zhijian.registry import location
 from zhijian.registry import services as registry
 
-from . import pipeline, readers, specs
+from . import hooks, pipeline, readers, specs
 from .entities import EntityWriter
 from .models import ImportBatch, RejectedRow
 
@@ -413,6 +413,10 @@ def run_batch(
     except Exception as exc:  # an unexpected failure must still end the batch
         logger.exception("import batch %s failed", batch.pk)
         _finish(batch, ImportBatch.Status.FAILED, f"导入出错：{type(exc).__name__}: {exc}"[:1000])
+    # Other apps' work on the imported rows (e.g. dual notification after entities), once the
+    # batch is saved as done and outside its chunk transactions; a failing hook only adds a
+    # note to the message (hooks.py).
+    hooks.run_after_import(batch)
     return batch
 
 
