@@ -14,14 +14,12 @@ from zhijian.core.models import OrgUnit
 
 
 def _inspection(unit: OrgUnit, tag: str, *, outcome="未发现问题"):
-    from zhijian.inspections.models import Inspection, InspectionNumberCounter
+    from zhijian.core import numbers
+    from zhijian.inspections.models import Inspection
 
     entity = _entity(unit, f"{tag}检查对象")
-    counter, _ = InspectionNumberCounter.objects.get_or_create(day="2024-05-06")
-    counter.last += 1
-    counter.save()
     inspection = Inspection.objects.create(
-        number=f"JC20240506{counter.last:06d}",
+        number=numbers.issue("JC20240506", 6)[0],
         entity=entity,
         unit=unit,
         inspecting_unit=unit,

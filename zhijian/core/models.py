@@ -168,3 +168,24 @@ class Role(Group):
 
         role = ROLES.get(self.code)
         return role.description if role else self.description
+
+
+class NumberSequence(models.Model):
+    """The last sequence number given out under a key (see ``numbers.py``).
+
+    The key is the number's prefix: "RW20261204" (tasks of a day), "JC20261204" (inspections
+    of a day), "SJ2026" (random-inspection plans of a year). Only ``numbers.reserve`` changes
+    a row, under a row lock, so that no number is given out twice.
+    """
+
+    key = models.CharField(_("序列键"), max_length=32, primary_key=True)
+    last = models.PositiveBigIntegerField(_("最后序号"), default=0)
+
+    audit_exclude = True
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.last}"

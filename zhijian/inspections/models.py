@@ -217,19 +217,3 @@ class Rectification(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:detail", args=[self.inspection_id]) + "#rectification"
-
-
-class InspectionNumberCounter(models.Model):
-    """The last sequence number given out per day (JC + date + 6 digits)."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    audit_exclude = True
-
-    class Meta:
-        verbose_name = _("检查编号计数器")
-        verbose_name_plural = _("检查编号计数器")
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.last}"

@@ -42,6 +42,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zhijian.audit.services import log
+from zhijian.core.numbers import issue as issue_numbers
 from zhijian.core.scope import scope_prefix
 from zhijian.dictionaries import parameters, workdays
 from zhijian.registry.models import Entity, InspectionRecord
@@ -49,7 +50,6 @@ from zhijian.registry.models import Entity, InspectionRecord
 from .models import (
     Answer,
     Inspection,
-    InspectionNumberCounter,
     InspectionPhoto,
     Method,
     Outcome,
@@ -410,10 +410,8 @@ def _check_outcome(s: Submission, nonconforming: int, errors) -> None:
 
 
 def _next_number(day: dt.date) -> str:
-    counter, _ = InspectionNumberCounter.objects.select_for_update().get_or_create(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"JC{day.strftime('%Y%m%d')}{counter.last:06d}"
+    """A new inspection number of ``day``: JC + YYYYMMDD + 6 digits."""
+    return issue_numbers(f"JC{day:%Y%m%d}", 6)[0]
 
 
 def publication_due(inspected_on: dt.date) -> tuple[dt.date, dict]:

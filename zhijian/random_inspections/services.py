@@ -21,6 +21,7 @@ from django.utils import timezone
 from zhijian.audit.services import log
 from zhijian.core import context, masking
 from zhijian.core.models import OrgUnit, User
+from zhijian.core.numbers import issue as issue_numbers
 from zhijian.core.scope import scope_prefix
 from zhijian.registry.models import Entity
 
@@ -111,10 +112,8 @@ def list_non_intrusive(entity: Entity, *, reason: str, listed_on: dt.date | None
 
 
 def _next_number(day: dt.date) -> str:
-    prefix = f"SJ{day:%Y}"
-    last = Plan.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
-    seq = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+    """A new plan number of ``day``'s year: SJ + YYYY + 4 digits."""
+    return issue_numbers(f"SJ{day:%Y}", 4)[0]
 
 
 def check_ratios(ratios: dict | None, day: dt.date) -> tuple[dict, dict]:

@@ -230,19 +230,3 @@ class TaskEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.action}"
-
-
-class TaskNumberCounter(models.Model):
-    """The last sequence number given out per day (RW + date + 6 digits)."""
-
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    audit_exclude = True
-
-    class Meta:
-        verbose_name = _("任务编号计数器")
-        verbose_name_plural = _("任务编号计数器")
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.last}"

@@ -29,11 +29,12 @@ from django.utils.translation import gettext_lazy as _
 from zhijian.audit.services import log
 from zhijian.core import context
 from zhijian.core.models import OrgUnit, User
+from zhijian.core.numbers import issue as issue_numbers
 from zhijian.core.scope import ScopedQuerySet, scope_prefix
 from zhijian.dictionaries import workdays
 
 from . import machine
-from .models import SupervisionItem, Task, TaskEvent, TaskNumberCounter
+from .models import SupervisionItem, Task, TaskEvent
 
 MANAGE = "supervision.manage_task"
 WORK = "supervision.work_task"
@@ -64,14 +65,8 @@ class TaskError(Exception):
 
 
 def _reserve_numbers(day: dt.date, count: int) -> list[str]:
-    """``count`` new task numbers of ``day`` (RW + YYYYMMDD + 6 digits), inside a transaction."""
-    with transaction.atomic():
-        counter, _created = TaskNumberCounter.objects.select_for_update().get_or_create(day=day)
-        first = counter.last + 1
-        counter.last += count
-        counter.save(update_fields=["last"])
-    stamp = day.strftime("%Y%m%d")
-    return [f"RW{stamp}{n:06d}" for n in range(first, first + count)]
+    """``count`` new task numbers of ``day`` (RW + YYYYMMDD + 6 digits), one reservation."""
+    return issue_numbers(f"RW{day:%Y%m%d}", 6, count)
 
 
 def compute_due(start: dt.date, due_days: int | None, working_days: bool = True):
