@@ -32,7 +32,7 @@ HANDLINGS = ("task", "acknowledge")
 LEVELS = ("normal", "high")
 PARAMETER_TYPES = ("int", "decimal", "days")
 ID_RE = re.compile(r"[a-z][a-z0-9_]{2,63}")
-WINDOW_UNITS = ("years", "months", "days")
+WINDOW_UNITS = ("years", "months", "days", "working_days")
 
 
 class DefinitionError(ValueError):
@@ -41,16 +41,22 @@ class DefinitionError(ValueError):
 
 @dataclass(frozen=True)
 class Window:
-    """A date derived from the day of the run: ``as_of`` minus an amount (a parameter or a
-    number) of years, months or days."""
+    """A date derived from the day of the run: ``as_of`` minus (or, ``after``, plus) an amount
+    (a number or the name of a parameter) of years, months, days or working days."""
 
     name: str
     unit: str
     amount: int | str  # a number, or the name of a parameter holding the number
+    after: bool = False
+    base: str = ""  # another (earlier) window to count from instead of as_of
 
     def on(self, as_of: dt.date, values: dict) -> dt.date:
-        amount = values[self.amount] if isinstance(self.amount, str) else self.amount
-        return shift(as_of, self.unit, -int(amount))
+        amount = int(values[self.amount] if isinstance(self.amount, str) else self.amount)
+        if self.unit == "working_days":
+            from zhijian.dictionaries.workdays import add_working_days
+
+            return add_working_days(as_of, amount if self.after else -amount)
+        return shift(as_of, self.unit, amount if self.after else -amount)
 
 
 @dataclass(frozen=True)
@@ -102,14 +108,34 @@ class RuleDefinition:
         return out
 
     def query_parameters(self, as_of: dt.date) -> dict:
-        """The named parameters of the SQL: ``as_of``, each parameter, each window (ISO)."""
+        """The named parameters of the SQL (docs/rules.md):
+
+        ``as_of`` (ISO date) and ``as_of_year``; each parameter; each window (ISO date).
+        For datetime columns, ``as_of_end`` and ``<window>_start``: the start of the day after
+        ``as_of`` and of the window's day, in local time, as the database stores datetimes.
+        A window is inclusive: ``col >= %(since)s AND col <= %(as_of)s`` for dates,
+        ``col >= %(since_start)s AND col < %(as_of_end)s`` for datetimes."""
         values = self.values_on(as_of)
-        params = {"as_of": as_of.isoformat()}
+        params = {"as_of": as_of.isoformat(), "as_of_year": as_of.year,
+                  "as_of_end": _day_start(as_of + dt.timedelta(days=1))}  # fmt: skip
         for name, value in values.items():
             params[name] = Decimal(str(value)) if self.parameter_types[name] == "decimal" else value
+        days = {}
         for window in self.windows:
-            params[window.name] = window.on(as_of, values).isoformat()
+            base = days[window.base] if window.base else as_of
+            day = days[window.name] = window.on(base, values)
+            params[window.name] = day.isoformat()
+            params[f"{window.name}_start"] = _day_start(day)
         return params
+
+
+def _day_start(day: dt.date):
+    """Local midnight of ``day`` as the database connection takes a datetime parameter."""
+    from django.db import connection
+    from django.utils import timezone
+
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return connection.ops.adapt_datetimefield_value(moment)
 
 
 def shift(day: dt.date, unit: str, amount: int) -> dt.date:
@@ -222,14 +248,23 @@ def _windows(raw, params: dict, path: Path) -> tuple[Window, ...]:
     if raw in (None, {}):
         return ()
     if not isinstance(raw, dict):
-        _fail(path, "“windows”应为“名称: {years|months|days: 数量或参数名}”的映射")
+        _fail(path, "“windows”应为“名称: {years|months|days|working_days: 数量或参数名}”的映射")
     out = []
     for name, spec in raw.items():
+        base = ""
+        if isinstance(spec, dict) and "from" in spec:
+            spec = dict(spec)
+            base = str(spec.pop("from"))
+            if base not in {w.name for w in out}:
+                _fail(path, f"时间窗“{name}”的 from 应为前面定义的时间窗，收到“{base}”")
+        after = isinstance(spec, dict) and set(spec) == {"after"}
+        if after:
+            spec = spec["after"]
         if not isinstance(spec, dict) or len(spec) != 1:
-            _fail(path, f"时间窗“{name}”应恰好写一个 years / months / days")
+            _fail(path, f"时间窗“{name}”应恰好写一个 {' / '.join(WINDOW_UNITS)}（或 after: {{…}}）")
         ((unit, amount),) = spec.items()
         if unit not in WINDOW_UNITS:
-            _fail(path, f"时间窗“{name}”的单位应为 years / months / days，收到“{unit}”")
+            _fail(path, f"时间窗“{name}”的单位应为 {' / '.join(WINDOW_UNITS)}，收到“{unit}”")
         if isinstance(amount, str):
             if amount not in params:
                 _fail(path, f"时间窗“{name}”引用了未定义的参数“{amount}”")
@@ -237,7 +272,7 @@ def _windows(raw, params: dict, path: Path) -> tuple[Window, ...]:
             _fail(path, f"时间窗“{name}”的数量应为非负整数或参数名")
         if name in params or name == "as_of":
             _fail(path, f"时间窗“{name}”与参数重名")
-        out.append(Window(name, unit, amount))
+        out.append(Window(name, unit, amount, after, base))
     return tuple(out)
 
 

@@ -167,7 +167,7 @@ class World:
 
     def build(self, given: dict) -> None:
         order = ("persons", "entities", "licences", "annual_reports", "penalties", "samplings",
-                 "complaints", "credit_listings")  # fmt: skip
+                 "complaints", "credit_listings", "inspections")  # fmt: skip
         unknown = set(given) - set(order)
         if unknown:
             raise CaseError(
@@ -269,6 +269,15 @@ class World:
         return self._records(ComplaintRecord, row, {
             "number": f"TST{self.token}C{n}", "kind": "投诉", "respondent_name": "被诉主体",
             "text": "测试诉求",
+        })  # fmt: skip
+
+    def _inspections(self, row):
+        from zhijian.registry.models import InspectionRecord
+
+        n = self._next()
+        return self._records(InspectionRecord, row, {
+            "number": f"TST{self.token}I{n}", "inspected_on": dt.date(2025, 1, 1),
+            "method": "日常检查", "authority": "测试局", "outcome": "未发现问题",
         })  # fmt: skip
 
     def _credit_listings(self, row):

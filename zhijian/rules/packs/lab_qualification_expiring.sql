@@ -1,0 +1,13 @@
+-- Valid testing-lab qualification certificates (检验检测机构资质认定证书) whose validity ends
+-- in [as_of, until], until being the 5th working day after as_of.
+SELECT l.entity_id AS entity_id,
+       'licence:' || l.number AS "key",
+       l.number AS licence_number,
+       l.valid_until AS valid_until,
+       l.premises AS premises
+FROM registry_licence l
+JOIN registry_entity e ON e.id = l.entity_id AND e.status = '存续'
+WHERE l.status = '有效'
+  AND l.licence_type = '检验检测机构资质认定证书'
+  AND l.valid_until >= %(as_of)s AND l.valid_until <= %(until)s
+ORDER BY l.entity_id, l.number
