@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from tests.browser.conftest import browser, desktop, phone  # noqa: F401 (browser fixtures)
 from zhijian.core import roles
 from zhijian.core.identifiers import uscc_check_char
 from zhijian.registry.models import Entity, Licence
