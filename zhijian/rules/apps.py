@@ -18,3 +18,11 @@ class RulesConfig(AppConfig):
         extensions.grant(roles.CITY_OFFICER, READ | DISPOSE | RUN)
         extensions.grant(roles.DISTRICT_OFFICER, READ | DISPOSE)
         extensions.grant(roles.STATION_INSPECTOR, READ | DISPOSE)
+
+        from zhijian.supervision import services as supervision
+
+        from . import services
+
+        supervision.on_completion(
+            "warning", check=services.check_task_completion, after=services.after_task_completion
+        )

@@ -375,10 +375,28 @@ def _resolve_target(task: Task, action: str, user, to_unit, assignee):
     return task.unit, task.assignee
 
 
-def transition(task, action, *, user, note="", to_unit=None, assignee=None) -> Task:
+# --- tasks whose completion their source app decides -------------------------------------------
+
+# source → (check, after): ``check(task, outcome) -> refusal or None`` runs before a task of
+# that source is completed, ``after(task, outcome)`` in the same transaction once it is.
+# ``outcome`` is what the completing caller said: ``{"result_ref": …}`` from an inspection,
+# ``{"disposition": …}`` from a warning's disposition page, ``{}`` from the generic action.
+_COMPLETION: dict[str, tuple] = {}
+
+
+def on_completion(source: str, *, check=None, after=None) -> None:
+    """Let the app that creates tasks of ``source`` check and follow their completion."""
+    if source not in Task.Source.values:
+        raise TaskError(f"未知的任务来源“{source}”。")
+    _COMPLETION[source] = (check, after)
+
+
+def transition(task, action, *, user, note="", to_unit=None, assignee=None, outcome=None) -> Task:
     """Perform ``action`` on ``task`` as ``user``; raises ``TaskError`` (Chinese) if refused.
 
     Writes one ``TaskEvent``; the task's save and the event are audited by the signals.
+    Completing a task of a source registered with ``on_completion`` runs its check and hook
+    (``outcome`` is passed to both).
     """
     if action not in machine.ACTIONS:
         raise TaskError(f"未知的操作“{action}”。")
@@ -400,6 +418,13 @@ def transition(task, action, *, user, note="", to_unit=None, assignee=None) -> T
             raise TaskError(NOTE_REQUIRED[action])
         if to_unit is not None and not _unit_visible(user, to_unit):
             raise TaskError(f"机构“{to_unit}”不在您的数据范围内。")
+        check = after = None
+        if action == "complete":
+            check, after = _COMPLETION.get(task.source, (None, None))
+        if check is not None:
+            refusal = check(task, outcome or {})
+            if refusal:
+                raise TaskError(refusal)
         unit, new_assignee = _resolve_target(task, action, user, to_unit, assignee)
         from_state = task.state
         task.state = to_state
@@ -416,6 +441,8 @@ def transition(task, action, *, user, note="", to_unit=None, assignee=None) -> T
             unit=unit,
             note=_event_note(action, note, unit, new_assignee),
         )
+        if after is not None:
+            after(task, outcome or {})
     return task
 
 
@@ -433,18 +460,22 @@ def _event_note(action: str, note: str, unit, assignee) -> str:
     return "；".join(parts)
 
 
-def complete_task(task, *, user, note="", result_ref="") -> Task:
-    """Close ``task`` as done (used by inspections: ``result_ref`` names the result).
+def complete_task(task, *, user, note="", result_ref="", outcome=None) -> Task:
+    """Close ``task`` as done (inspections: ``result_ref`` names the result; warnings:
+    ``outcome`` holds the disposition).
 
     An unassigned task of the user's unit (new or returned) is claimed first.
     """
     task = Task.objects.select_related("unit").get(pk=task.pk)
-    if task.state in (Task.State.NEW, Task.State.RETURNED) and task.assignee_id is None:
-        task = transition(task, "claim", user=user)
+    outcome = dict(outcome or {})
+    if result_ref:
+        outcome.setdefault("result_ref", result_ref[:100])
     with transaction.atomic():
+        if task.state in (Task.State.NEW, Task.State.RETURNED) and task.assignee_id is None:
+            task = transition(task, "claim", user=user)
         if result_ref:
             Task.objects.filter(pk=task.pk).update(result_ref=result_ref[:100])
-        task = transition(task, "complete", user=user, note=note)
+        task = transition(task, "complete", user=user, note=note, outcome=outcome)
     return task
 
 
