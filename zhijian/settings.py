@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_q",
     "rules.apps.AutodiscoverRulesConfig",
     "zhijian.dictionaries",
     "zhijian.core",
@@ -250,4 +251,21 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZHIJIAN_LOG_LEVEL", "WARNING")},
+}
+
+# The job queue (django-q2, ORM broker: the jobs are rows of this database, no other server).
+# Workers run in `zhijian qcluster`; rules run on their YAML schedules (`zhijian rules
+# schedule` writes them). ZHIJIAN_JOBS_SYNC=1 runs every job in the caller's process (tests).
+Q_CLUSTER = {
+    "name": "zhijian",
+    "orm": "default",
+    "workers": int(os.environ.get("ZHIJIAN_JOB_WORKERS", "2")),
+    "timeout": 3600,  # a rule on a 3.4 M-entity city takes minutes, not hours
+    "retry": 3900,  # longer than the timeout: a running job is never handed out twice
+    "max_attempts": 1,
+    "catch_up": False,  # after downtime, run a missed schedule once, not once per miss
+    "save_limit": 1000,
+    "ack_failures": True,
+    "sync": os.environ.get("ZHIJIAN_JOBS_SYNC", "") == "1",
+    "label": "后台任务",
 }

@@ -52,6 +52,11 @@ def cli_context() -> ActorContext:
     return ActorContext(None, f"cli:{os_user}", None, "", "", "cli")
 
 
+def system_context(job: str) -> ActorContext:
+    """The actor of a background job (the job queue): ``system:<job>``."""
+    return ActorContext(None, f"system:{job}", None, "", "", "system")
+
+
 def set_current(ctx: ActorContext | None):
     return _current.set(ctx)
 

@@ -1,4 +1,4 @@
-"""``zhijian rules list | run [RULE_ID...] [--as-of DATE] | test [RULE_ID...] |
+"""``zhijian rules list | run [RULE_ID...] [--as-of DATE] | test [RULE_ID...] | schedule |
 backtest RULE_ID --from DATE --to DATE``: the risk-warning rules."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         run.add_argument("--as-of", help="数据日期 YYYY-MM-DD（默认今天）")
         test = sub.add_parser("test", help="运行规则的 YAML 测试用例")
         test.add_argument("rule_ids", nargs="*", metavar="RULE_ID")
+        sub.add_parser("schedule", help="按规则的 schedule 同步后台任务队列的定时计划")
         backtest = sub.add_parser("backtest", help="回测：规则若当时已生效，每月会产生多少预警")
         backtest.add_argument("rule_id", metavar="RULE_ID")
         backtest.add_argument("--from", dest="since", required=True, help="起始日期 YYYY-MM-DD")
@@ -103,6 +104,15 @@ class Command(BaseCommand):
             raise CommandError(f"{failures} 个规则测试用例失败")
         if not total:
             raise CommandError("没有找到规则测试用例")
+
+    def _schedule(self, **options):
+        from zhijian.rules import jobs
+
+        r = jobs.sync_schedules()
+        self.stdout.write(
+            f"定时计划：新增 {r.added}，修改 {r.changed}，删除 {r.removed}，不变 {r.unchanged}"
+            "（由 zhijian qcluster 执行）"
+        )
 
     def _backtest(self, rule_id, since, until, **options):
         from zhijian.rules import backtest
