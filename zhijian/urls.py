@@ -30,6 +30,7 @@ urlpatterns = [
     path("random-inspections/", include("zhijian.random_inspections.urls")),
     path("campaigns/", include("zhijian.campaigns.urls")),
     path("dual-notification/", include("zhijian.dual_notification.urls")),
+    path("warnings/", include("zhijian.rules.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/exchange/", include("zhijian.exchange.api_urls")),
     path("api/v1/supervision/", include("zhijian.supervision.api_urls")),

@@ -13,16 +13,30 @@ class RulesConfig(AppConfig):
     verbose_name = _("风险预警")
 
     def ready(self) -> None:
-        from zhijian.core import extensions, roles
+        from zhijian.core import extensions, navigation, roles, todo
+        from zhijian.supervision import services as supervision
+
+        from . import sections, services
 
         extensions.grant(roles.CITY_OFFICER, READ | DISPOSE | RUN)
         extensions.grant(roles.DISTRICT_OFFICER, READ | DISPOSE)
         extensions.grant(roles.STATION_INSPECTOR, READ | DISPOSE)
-
-        from zhijian.supervision import services as supervision
-
-        from . import services
-
         supervision.on_completion(
             "warning", check=services.check_task_completion, after=services.after_task_completion
+        )
+        todo.register(
+            services.open_reminders, key="risk.reminders", label=_("待阅知的预警"),
+            url_name="rules:warning_list?state=open&handling=acknowledge",
+        )  # fmt: skip
+        sections.register()
+        extensions.add_menu_group(
+            navigation.MenuGroup(
+                _("风险预警"),
+                (
+                    navigation.MenuItem(_("预警中心"), "rules:warning_list", "risk.view_warning"),
+                    navigation.MenuItem(_("预警统计"), "rules:statistics", "risk.view_warning"),
+                    navigation.MenuItem(_("预警规则"), "rules:rule_list", "risk.view_warning"),
+                    navigation.MenuItem(_("运行记录"), "rules:run_list", "risk.view_rulerun"),
+                ),
+            )
         )

@@ -177,3 +177,10 @@ class Warning(models.Model):  # noqa: A001 - the glossary's name (监管预警)
 
     def get_absolute_url(self) -> str:
         return reverse("rules:warning_detail", args=[self.pk])
+
+    @property
+    def rule_name(self) -> str:
+        from .definitions import all_rules
+
+        rule = all_rules().get(self.rule_id)
+        return rule.name if rule else self.rule_id

@@ -249,3 +249,13 @@ def _from_inspection(result_ref: str) -> tuple[str, str]:
         return D.NO_PROBLEM, result_ref
     return (INSPECTION_DISPOSITION.get(inspection.outcome, D.NO_PROBLEM),
             f"检查记录 {inspection.number}：{inspection.get_outcome_display()}")  # fmt: skip
+
+
+def open_reminders(user) -> int:
+    """The home page's to-dos of this app: open 阅知 reminders routed to the user's unit
+    (warning tasks are counted with the supervision tasks)."""
+    if not user.has_perm(DISPOSE) or not user.unit_id:
+        return 0
+    return Warning.objects.filter(
+        handling=Warning.Handling.ACKNOWLEDGE, state=Warning.State.OPEN, unit_id=user.unit_id
+    ).count()
