@@ -17,6 +17,7 @@ CITY_OFFICER = "city_officer"
 DISTRICT_OFFICER = "district_officer"
 STATION_INSPECTOR = "station_inspector"
 AUDITOR = "auditor"
+DEPARTMENT_USER = "department_user"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ ROLES: dict[str, Role] = {
     DISTRICT_OFFICER: Role(DISTRICT_OFFICER, _("区局监管人员"), _("本区范围的监管业务")),
     STATION_INSPECTOR: Role(STATION_INSPECTOR, _("监管所执法人员"), _("本所辖区的检查与执法")),
     AUDITOR: Role(AUDITOR, _("安全审计员"), _("查阅审计日志，不能修改任何数据")),
+    DEPARTMENT_USER: Role(
+        DEPARTMENT_USER, _("委办局用户"), _("其他部门的工作人员：签收、反馈本部门的告知与数据")
+    ),
 }
 
 # Every member of staff may read the shared dictionaries.
@@ -93,4 +97,6 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "exchange.view_importbatch",
     },
     AUDITOR: {"audit.view_auditrecord", "core.view_orgunit", "core.view_user"},
+    # Apps grant a department user what concerns departments (dual notification, feedback).
+    DEPARTMENT_USER: {*DICTIONARY_READ},
 }

@@ -39,13 +39,16 @@ class DualNotificationConfig(AppConfig):
         extensions.grant(roles.DISTRICT_OFFICER, READ)
         extensions.grant(roles.STATION_INSPECTOR, READ - {"dual_notification.view_scoperule"})
         extensions.grant(roles.SYSADMIN, MEMBERS)
+        extensions.grant(roles.DEPARTMENT_USER, set(services.DEPARTMENT_PERMISSIONS))
         sections.register()
         # After each finished import of entities (the command stays to catch up).
         hooks.register(
             "entities", services.after_entities_import, "双告知", remedy=services.catch_up_hint
         )
-        if services.todo_count not in todo._providers:
-            todo.register(services.todo_count)
+        todo.register(
+            services.todo_count, key="dual_notification.unsigned", label=_("待签收的告知"),
+            url_name="dual_notification:notification_list?state=sent",
+        )  # fmt: skip
         item = navigation.MenuItem
         extensions.add_menu_group(
             navigation.MenuGroup(

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -27,7 +26,6 @@ from .models import Department, DepartmentMember, Notification, ScopeEvent, Scop
 
 VIEW_ALL = "dual_notification.view_all_departments"
 RESPOND = "dual_notification.respond_notification"
-DEPARTMENT_GROUP = "委办局用户（双告知）"
 DEPARTMENT_PERMISSIONS = (
     "dual_notification.view_notification",
     "dual_notification.view_scopeevent",
@@ -546,19 +544,12 @@ def entity_notice(event: ScopeEvent, user=None) -> list[dict]:
 # --- department members ------------------------------------------------------------------------
 
 
-def department_group() -> Group:
-    """The permission group of department users (until core declares a department role)."""
-    group, _ = Group.objects.get_or_create(name=DEPARTMENT_GROUP)
-    wanted = []
-    for dotted in DEPARTMENT_PERMISSIONS:
-        app_label, codename = dotted.split(".", 1)
-        perm = Permission.objects.filter(
-            content_type__app_label=app_label, codename=codename
-        ).first()
-        if perm is not None:
-            wanted.append(perm)
-    group.permissions.set(wanted)
-    return group
+def department_group():
+    """The core role of department users (委办局用户); its permissions are granted in apps.py."""
+    from zhijian.core.models import Role
+    from zhijian.core.roles import DEPARTMENT_USER
+
+    return Role.objects.get(code=DEPARTMENT_USER)
 
 
 def add_member(user, department: Department) -> DepartmentMember:
@@ -579,9 +570,7 @@ def remove_member(member: DepartmentMember) -> None:
     with transaction.atomic():
         member.delete()
         if not DepartmentMember.objects.filter(user=user).exists():
-            group = Group.objects.filter(name=DEPARTMENT_GROUP).first()
-            if group:
-                user.groups.remove(group)
+            user.groups.remove(department_group())
 
 
 # --- statistics --------------------------------------------------------------------------------
