@@ -199,6 +199,7 @@ class StatisticsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
             year=year,
             years=list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
             table=statistics.by_rule_and_month(qs, year, _rule_name),
+            month_labels=[_("%(m)s月") % {"m": m} for m in range(1, 13)],
             by_district=statistics.by_district(qs, self.request.user),
         )
         return ctx
