@@ -48,3 +48,19 @@ def test_a_queued_job_runs_the_rule_as_a_scheduled_run(org, monkeypatch):
     assert result(task_id).startswith("very_high_registered_capital: raised 0")
     run = RuleRun.objects.get(rule_id="very_high_registered_capital")
     assert run.trigger == RuleRun.Trigger.SCHEDULE and run.status == RuleRun.Status.DONE
+
+
+def test_demo_data_runs_every_rule_once(org):
+    from tests.scope_world import _entity
+    from zhijian.rules import demo_data
+    from zhijian.rules.models import Warning
+
+    entity = _entity(org["zhangjiang"], "演示高额")
+    entity.registered_capital = 300000
+    entity.save()
+    line = demo_data.build()
+    assert line.startswith("风险预警：运行") and "失败" not in line
+    assert RuleRun.objects.count() == len(definitions.all_rules())
+    assert Warning.objects.filter(entity=entity, rule_id="very_high_registered_capital").exists()
+    assert Schedule.objects.filter(name__startswith="rules:").exists()
+    assert demo_data.build() is None  # idempotent
