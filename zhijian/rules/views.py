@@ -38,8 +38,8 @@ class WarningListView(TableView):
     title = gettext_lazy("预警中心")
     template_name = "rules/warning_list.html"
     filterset_class = WarningFilter
-    search_fields = ("entity__name", "entity__uscc", "key")
-    search_placeholder = gettext_lazy("主体名称、统一社会信用代码或归集键（地址等）")
+    search_fields = ("entity__name", "entity__uscc", "entity__legal_rep_name", "key")
+    search_placeholder = gettext_lazy("主体名称、统一社会信用代码、法定代表人或归集键（地址等）")
     default_ordering = ("-as_of", "-pk")
     export_name = "warnings"
     columns = [
