@@ -233,3 +233,11 @@ def test_a_parameter_value_needs_a_date_and_a_source(tmp_path):
     )
     with pytest.raises(definitions.DefinitionError, match="生效日期"):
         _pack(tmp_path, "param_test", "home_station", sql=ALL_LIVE, extra=extra)
+
+
+def test_a_python_rule_version_covers_its_code_and_the_modules_it_imports():
+    rule = RULES["one_address_many_entities"]
+    source = definitions._python_source(rule.python, rule.path)
+    assert "def normalise" in source  # zhijian/rules/addresses.py, imported by the rule
+    assert Path(__file__).name not in source
+    assert len(rule.version) == 16

@@ -276,6 +276,44 @@ def _windows(raw, params: dict, path: Path) -> tuple[Window, ...]:
     return tuple(out)
 
 
+def _python_source(target: str, path: Path) -> str:
+    """The text of a Python implementation's module and of the ``zhijian`` modules it imports
+    directly (e.g. the address normaliser), so that a code change is a new rule version."""
+    import ast
+    import importlib.util
+
+    module_name = target.partition(":")[0]
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.origin is None:
+        _fail(path, f"找不到实现模块 {module_name}")
+    texts = [Path(spec.origin).read_text(encoding="utf-8")]
+    imported = set()
+    for node in ast.walk(ast.parse(texts[0])):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module_name.rsplit(".", node.level)[0]
+                base = f"{package}.{base}" if base else package
+            imported.add(base)
+            imported.update(f"{base}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    for name in sorted(n for n in imported if n.startswith("zhijian.") and n != module_name):
+        found = importlib.util.find_spec(name) if _importable(name) else None
+        if found is not None and found.origin and found.origin.endswith(".py"):
+            texts.append(Path(found.origin).read_text(encoding="utf-8"))
+    return "\n--\n".join(texts)
+
+
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name.rpartition(".")[0] or name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def load_file(path: Path) -> RuleDefinition:
     """The rule defined by ``path`` (a ``<id>.yaml`` file), checked."""
     text = path.read_text(encoding="utf-8")
@@ -314,7 +352,8 @@ def load_file(path: Path) -> RuleDefinition:
     sources = raw.get("sources") or []
     if not isinstance(sources, list) or not sources or not all(isinstance(s, str) for s in sources):
         _fail(path, "“sources”应列出规则读取的数据表")
-    version = hashlib.sha256(f"{text}\n--\n{sql}".encode()).hexdigest()[:16]
+    code = sql or _python_source(python, path)
+    version = hashlib.sha256(f"{text}\n--\n{code}".encode()).hexdigest()[:16]
     return RuleDefinition(
         id=rule_id,
         name=_text(raw, "name", path),
