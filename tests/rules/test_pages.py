@@ -155,3 +155,20 @@ def test_rules_runs_and_statistics_pages(client, people, warnings_, monkeypatch)
     assert "立即运行" not in client.get(reverse("rules:rule_list")).content.decode()
     response = client.post(reverse("rules:rule_run", args=["very_high_registered_capital"]))
     assert response.status_code == 403
+
+
+def test_lookup_by_an_address_written_another_way(client, people, org):
+    for i in range(10):
+        entity = _entity(org["zhangjiang"], f"一地多照{i}")
+        entity.address = f"上海市浦东新区张江路100号{i + 1}楼" if i % 2 else "张江路100號"
+        entity.district_code = "310115"
+        entity.save()
+    engine.run_rule(all_rules()["one_address_many_entities"], AS_OF)
+    assert Warning.objects.filter(rule_id="one_address_many_entities").count() == 10
+    client.force_login(people["pudong"])
+    for query in ("浦东新区张江路100号301室", "张江路１００号"):
+        page = client.get(reverse("rules:warning_list"), {"q": query}).content.decode()
+        rows = page[page.rindex("<tbody") : page.rindex("</tbody>")]
+        assert "一地多照0有限公司" in rows and "一地多照9有限公司" in rows, query
+    page = client.get(reverse("rules:warning_list"), {"q": "张江路101号"}).content.decode()
+    assert "一地多照0有限公司" not in page[page.rindex("<tbody") : page.rindex("</tbody>")]

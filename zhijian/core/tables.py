@@ -99,11 +99,15 @@ class TableView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
                 qs = self.filterset.qs
         query = self.request.GET.get("q", "").strip()
         if query and self.search_fields:
-            condition = Q()
-            for field in self.search_fields:
-                condition |= Q(**{f"{field}__icontains": query})
-            qs = qs.filter(condition)
+            qs = qs.filter(self.search_condition(query))
         return qs.order_by(*self.ordering_fields())
+
+    def search_condition(self, query: str) -> Q:
+        """What the search box matches: any search field containing the query."""
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": query})
+        return condition
 
     def sortable_keys(self) -> set[str]:
         return {c.key for c in self.columns if c.sortable and c.getter is None}

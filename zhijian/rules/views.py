@@ -57,6 +57,22 @@ class WarningListView(TableView):
     def base_queryset(self):
         return services.visible_warnings(self.request.user).select_related("entity", "unit")
 
+    def search_condition(self, query: str):
+        """Also 一地多照 warnings by an address written any way: the normalised address, with
+        the district when the query names one."""
+        from django.db.models import Q
+
+        from . import addresses
+
+        condition = super().search_condition(query)
+        district, text = addresses.split(query)
+        if len(text) >= addresses.MIN_LENGTH:
+            if district:
+                condition |= Q(key=f"address:{addresses.key(query)}")
+            else:
+                condition |= Q(key__startswith="address:", key__endswith=text)
+        return condition
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["by_district"] = statistics.by_district(self.object_list, self.request.user)
@@ -192,15 +208,36 @@ class StatisticsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     template_name = "rules/statistics.html"
 
     def get_context_data(self, **kwargs):
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
         ctx = super().get_context_data(**kwargs)
         year = _year(self.request.GET.get("year"))
         qs = services.visible_warnings(self.request.user).filter(as_of__year=year)
+        districts = statistics.by_district(qs, self.request.user)
+        # The district map (rules/district_map.js): the same rows, each with the warning list
+        # of that district and year (what the map counts) as the target of a click.
+        list_url = reverse("rules:warning_list")
+        period = {"as_of_from": f"{year}-01-01", "as_of_to": f"{year}-12-31"}
+        table = statistics.by_rule_and_month(qs, year, _rule_name)
+        month_labels = [_("%(m)s月") % {"m": m} for m in range(1, 13)]
         ctx.update(
             year=year,
             years=list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
-            table=statistics.by_rule_and_month(qs, year, _rule_name),
-            month_labels=[_("%(m)s月") % {"m": m} for m in range(1, 13)],
-            by_district=statistics.by_district(qs, self.request.user),
+            table=table,
+            month_labels=month_labels,
+            # Each count with its month: on a phone the table is a card per rule, a label per cell.
+            table_rows=[
+                (rule_id, name, list(zip(month_labels, months, strict=True)), total)
+                for rule_id, name, months, total in table["rows"]
+            ],
+            table_totals=list(zip(month_labels, table["totals"], strict=True)),
+            by_district=districts,
+            district_map=[
+                {**d, "url": f"{list_url}?{urlencode({'district': d['code'], **period})}"}
+                for d in districts
+            ],
         )
         return ctx
 
