@@ -28,7 +28,9 @@ def by_rule_and_month(queryset, year: int, name_of) -> dict:
 
 def by_district(queryset, user) -> list[dict]:
     """Warnings (and open ones) per district of the entity's home unit: every district in the
-    user's scope (the whole city for the city bureau, the own district below it)."""
+    user's scope (the whole city for the city bureau, the own district below it).
+
+    ``map_name`` is the district's name on the district map ("浦东新区"), see ``_map_names``."""
     from zhijian.core.scope import scope_prefix
 
     prefix = scope_prefix(user)
@@ -38,7 +40,17 @@ def by_district(queryset, user) -> list[dict]:
         d for d in OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("code")
         if d.path.startswith(prefix) or prefix.startswith(d.path)
     ]  # fmt: skip
-    rows = {d.code: {"code": d.code, "name": d.name, "total": 0, "open": 0} for d in districts}
+    map_names = _map_names(districts)
+    rows = {
+        d.code: {
+            "code": d.code,
+            "name": d.name,
+            "map_name": map_names[d.code],
+            "total": 0,
+            "open": 0,
+        }
+        for d in districts
+    }
     data = queryset.values("entity__unit__path", "state").annotate(n=Count("id")).order_by()
     for row in data:
         parts = [p for p in (row["entity__unit__path"] or "").split("/") if p]
@@ -48,3 +60,36 @@ def by_district(queryset, user) -> list[dict]:
             if row["state"] == "open":
                 rows[code]["open"] += row["n"]
     return list(rows.values())
+
+
+BUREAU_SUFFIXES = ("市场监督管理局", "市场监管局")
+
+
+def _map_names(districts) -> dict[str, str]:
+    """District unit code -> the district's name as the map knows it ("浦东新区").
+
+    By division code first: the unit code is the district's division code (310115), whose
+    current name is in the division dictionary (an abolished code follows its successor:
+    310108 闸北区 -> 310106 静安区). Only without a dictionary entry the unit's name is used,
+    without the bureau suffix ("浦东新区市场监督管理局" -> "浦东新区")."""
+    from zhijian.dictionaries.models import Division
+
+    divisions = {
+        d.code: d for d in Division.objects.filter(level=Division.Level.DISTRICT).only(
+            "code", "name", "is_current", "successor_id")
+    }  # fmt: skip
+    names = {}
+    for unit in districts:
+        division = divisions.get(unit.code)
+        for _ in range(10):  # successor chains are short (南汇县 -> 南汇区 -> 浦东新区)
+            if division is None or division.is_current or not division.successor_id:
+                break
+            division = divisions.get(division.successor_id)
+        if division is not None:
+            names[unit.code] = division.name
+        else:
+            name = unit.name
+            for suffix in BUREAU_SUFFIXES:
+                name = name.removesuffix(suffix)
+            names[unit.code] = name
+    return names
