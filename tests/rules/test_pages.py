@@ -126,8 +126,10 @@ def test_the_task_page_links_to_the_warning_and_refuses_a_plain_completion(
     assert warning.get_absolute_url() in page and "处置预警" in page
     url = reverse("supervision:task_action", args=[warning.task.pk])
     client.post(url, {"do": "claim", "action": "claim"})
+    page = client.get(warning.task.get_absolute_url()).content.decode()
+    assert 'data-action="complete"' not in page  # the plain completion is not offered
     response = client.post(url, {"do": "complete", "action": "complete", "note": "办完"})
-    assert "选择处置结果" in response.content.decode()
+    assert "选择处置结果" in response.content.decode()  # and refused when forced
 
 
 def test_entity_file_lists_the_warnings(client, people, warnings_):

@@ -325,12 +325,15 @@ def _permission_refusal(task: Task, action: str, user) -> str | None:
 
 
 def allowed_actions(task: Task, user) -> list[str]:
-    """Actions ``user`` may take on ``task`` now (state machine and permissions)."""
+    """Actions ``user`` may take on ``task`` now (state machine and permissions). A plain
+    "complete" is left out for tasks whose source app closes them (a warning's disposition)."""
+    check = _COMPLETION.get(task.source, (None, None))[0]
     return [
         action
         for action in machine.allowed_actions(task.state)
         if _permission_refusal(task, action, user) is None
         and not (action == "start" and task.assignee_id not in (None, user.pk))
+        and not (action == "complete" and check is not None and check(task, {}))
     ]
 
 
