@@ -42,6 +42,7 @@ class RuleRun(models.Model):
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", _("定时运行")
         MANUAL = "manual", _("手动运行")
+        FEED = "feed", _("外部接入")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("运行中")

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("rules/<str:rule_id>/run/", views.rule_run, name="rule_run"),
     path("runs/", views.RunListView.as_view(), name="run_list"),
     path("statistics/", views.StatisticsView.as_view(), name="statistics"),
+    # 外部预警接入 (feed_urls.py): rules:feed_upload, rules:feed_result, rules:feed_rejected
+    path("feeds/", include("zhijian.rules.feed_urls")),
 ]
