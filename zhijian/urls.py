@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/v1/random-inspections/", include("zhijian.random_inspections.api_urls")),
     path("api/v1/campaigns/", include("zhijian.campaigns.api_urls")),
     path("api/v1/dual-notification/", include("zhijian.dual_notification.api_urls")),
+    path("api/v1/warnings/", include("zhijian.rules.api_urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

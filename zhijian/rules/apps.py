@@ -37,6 +37,7 @@ class RulesConfig(AppConfig):
                     navigation.MenuItem(_("预警统计"), "rules:statistics", "risk.view_warning"),
                     navigation.MenuItem(_("预警规则"), "rules:rule_list", "risk.view_warning"),
                     navigation.MenuItem(_("运行记录"), "rules:run_list", "risk.view_rulerun"),
+                    navigation.MenuItem(_("外部预警接入"), "rules:feed_upload", "risk.run_rules"),
                 ),
             )
         )

@@ -8,8 +8,10 @@ from .models import Warning
 
 def _rule_choices():
     from .definitions import all_rules
+    from .feeds import all_feeds
 
-    return [(r.id, f"{r.name}（{r.id}）") for r in all_rules().values()]
+    rules = [(r.id, f"{r.name}（{r.id}）") for r in all_rules().values()]
+    return rules + [(f.id, f"{f.name}（{f.id}）") for f in all_feeds().values()]
 
 
 def _district_choices(user):

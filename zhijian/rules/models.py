@@ -182,6 +182,7 @@ class Warning(models.Model):  # noqa: A001 - the glossary's name (监管预警)
     @property
     def rule_name(self) -> str:
         from .definitions import all_rules
+        from .feeds import name_of
 
         rule = all_rules().get(self.rule_id)
-        return rule.name if rule else self.rule_id
+        return rule.name if rule else (name_of(self.rule_id) or self.rule_id)

@@ -28,8 +28,10 @@ VIEW = "risk.view_warning"
 
 
 def _rule_name(rule_id: str) -> str:
+    from . import feeds
+
     rule = definitions.all_rules().get(rule_id)
-    return rule.name if rule else rule_id
+    return rule.name if rule else (feeds.name_of(rule_id) or rule_id)
 
 
 class WarningListView(TableView):
