@@ -79,3 +79,124 @@ class FeedImportView(APIView):
             body["rejected_report"] = reverse("rules:feed_rejected", args=[result.run_id])
         code = status.HTTP_400_BAD_REQUEST if result.failed else status.HTTP_200_OK
         return Response(body, status=code)
+
+
+# --- warnings: list, detail, disposition, acknowledgement ----------------------------------------
+#
+# ``GET /api/v1/warnings/`` (filters as the warning centre: ``rule_id``, ``district``, ``level``,
+# ``state``, ``handling``, ``as_of_from``, ``as_of_to``, ``search``), ``GET …/{id}/`` with the
+# parameters used and the evidence, ``POST …/{id}/dispose/`` ``{"disposition": "no_problem",
+# "note": "…", "to_unit": 12}`` and ``POST …/{id}/acknowledge/`` ``{"note": "…"}``: 200 with the
+# warning, 400 ``{"detail": "<Chinese reason>"}``, 404 outside the data scope.
+
+from django.shortcuts import get_object_or_404  # noqa: E402
+from django_filters import rest_framework as drf_filters  # noqa: E402
+from rest_framework import filters as drf_search  # noqa: E402
+from rest_framework import serializers, viewsets  # noqa: E402
+from rest_framework.decorators import action  # noqa: E402
+
+from zhijian.core.api import ModelPermission  # noqa: E402
+from zhijian.core.models import OrgUnit  # noqa: E402
+from zhijian.core.pagination import Pagination  # noqa: E402
+
+from . import services  # noqa: E402
+from .filters import WarningFilter  # noqa: E402
+from .models import Warning  # noqa: E402
+
+
+class WarningSerializer(serializers.ModelSerializer):
+    rule_name = serializers.CharField(read_only=True)
+    uscc = serializers.CharField(source="entity.uscc", read_only=True)
+    entity_name = serializers.CharField(source="entity.name", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    task_number = serializers.CharField(source="task.number", read_only=True, default=None)
+
+    class Meta:
+        model = Warning
+        fields = [
+            "id", "rule_id", "rule_name", "rule_version", "uscc", "entity_name", "key", "as_of",
+            "level", "route", "department", "unit_code", "handling", "state", "task_number",
+            "disposition", "disposition_note", "disposed_at", "created_at",
+        ]  # fmt: skip
+
+
+class WarningDetailSerializer(WarningSerializer):
+    class Meta(WarningSerializer.Meta):
+        fields = [*WarningSerializer.Meta.fields, "parameters", "evidence", "evidence_total"]
+
+
+class DisposeSerializer(serializers.Serializer):
+    disposition = serializers.ChoiceField(
+        choices=[(d.value, d.label) for d in services.TASK_DISPOSITIONS],
+        error_messages={
+            "invalid_choice": "未知的处置结果“{input}”。",
+            "required": "请选择处置结果。",
+        },
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    to_unit = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class CanViewWarnings(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.user.has_perm("risk.view_warning")
+
+
+class WarningViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Warning.objects.none()
+    permission_classes = [permissions.IsAuthenticated, ModelPermission]
+    pagination_class = Pagination
+    filter_backends = [drf_filters.DjangoFilterBackend, drf_search.SearchFilter]
+    filterset_class = WarningFilter
+    search_fields = ["entity__name", "entity__uscc", "key"]
+
+    def get_queryset(self):
+        return (
+            services.visible_warnings(self.request.user)
+            .select_related("entity", "unit", "task")
+            .order_by("-as_of", "-id")
+        )
+
+    def get_serializer_class(self):
+        return WarningSerializer if self.action == "list" else WarningDetailSerializer
+
+    def get_permissions(self):
+        if self.action in ("dispose", "acknowledge"):  # services.dispose decides who may
+            return [permissions.IsAuthenticated(), CanViewWarnings()]
+        return super().get_permissions()
+
+    def _answer(self, request, warning):
+        warning = self.get_queryset().get(pk=warning.pk)
+        return Response(WarningDetailSerializer(warning, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"])
+    def dispose(self, request, pk=None):
+        warning = get_object_or_404(self.get_queryset(), pk=pk)
+        data = DisposeSerializer(data=request.data)
+        if not data.is_valid():
+            first = next(iter(data.errors.values()))[0]
+            return Response({"detail": str(first), "errors": data.errors}, status=400)
+        values = data.validated_data
+        to_unit = None
+        if values["to_unit"] is not None:
+            to_unit = OrgUnit.objects.visible_to(request.user).filter(pk=values["to_unit"]).first()
+            if to_unit is None:
+                return Response({"detail": "所选机构不存在或不在您的数据范围内。"}, status=400)
+        try:
+            warning = services.dispose(
+                warning, user=request.user, disposition=values["disposition"],
+                note=values["note"], to_unit=to_unit,
+            )  # fmt: skip
+        except services.WarningError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return self._answer(request, warning)
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        warning = get_object_or_404(self.get_queryset(), pk=pk)
+        note = str(request.data.get("note", "") or "")[:2000]
+        try:
+            warning = services.acknowledge(warning, user=request.user, note=note)
+        except services.WarningError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return self._answer(request, warning)
