@@ -125,7 +125,10 @@ def test_distributions_dates_and_industries(city):
 
 
 def _road_key(address: str) -> str:
-    text = unicodedata.normalize("NFKC", address)
+    """Road and house number, whatever the spelling (full-width or Chinese digits, 號,
+    spaces); the address itself when it has none."""
+    text = unicodedata.normalize("NFKC", address).replace("號", "号").replace(" ", "")
+    text = text.translate(str.maketrans("〇一二三四五六七八九", "0123456789"))
     match = re.search(r"([^区镇道乡]{2,3}(?:路|街|大道|公路))(\d+)号", text)
     return f"{match.group(1)}{match.group(2)}" if match else text
 

@@ -24,22 +24,106 @@ give about 3.4 million market entities of which about 2.9 million enterprises):
 * established over the last 30 years, exponentially skewed to recent years (mean age 8 y);
   deregistered/revoked between establishment + 60 days and today;
 * registered capital log-normal (median 100 万元 for companies, 3 万元 for individual
-  businesses), 60 % rounded to a "nice" amount;
+  businesses), 60 % rounded to a "nice" amount, at most ``BACKGROUND_CAPITAL_MAX`` (5 亿元;
+  the log-normal tail would pass 10 亿元 about once in two million entities);
 * districts weighted by their share of Shanghai's entities (浦东 largest; 崇明 and 奉贤 large
   because of their registration parks); streets within a district with random weights;
+* industries (``words.INDUSTRIES``) include testing labs (检验检测机构, about 0.04 % of the
+  entities: about 1,400 in Shanghai) and e-bike shops (mostly individual businesses);
 * related rows: legal representative for every entity, 0–4 shareholders/supervisors for
-  enterprises; a licence for licensed industries (5-year validity, renewed); annual reports
-  for the last three years; inspections (~12 %), penalties (~1.2 %), complaints (~4 %),
-  samplings (~8 % of food/drug/cosmetics/industrial traders), abnormal-list listings (~1 %).
+  enterprises; a licence for licensed industries (5-year validity, a lab's qualification
+  certificate 6 years, renewed; 30 % by commitment, 告知承诺); annual reports for the last
+  three years; inspections (~12 %), penalties (~1.2 %), complaints (~4 %), samplings (~8 % of
+  food/drug/cosmetics/industrial traders), abnormal-list listings (~1 %).
 
-The background never exhibits a planted pattern by construction: every entity has its own
-address (roads are unique in the city and numbers unique per road), a person is legal
-representative of at most two entities, licences of operating entities are valid for more
-than 60 days or were cancelled with the entity, every operating entity has filed its due
-annual reports, zero-revenue reports have no paid-in capital, an entity has at most one
-failed sampling, at most one penalty and at most two complaints.
+The background never exhibits a planted pattern, nor triggers a rule of the rules pack
+(``zhijian/rules/packs``), by construction. The thresholds and windows are those of the pack
+in force on ``today`` (``rule_calendar``: the parameters' values, the rules' own window
+arithmetic, working days from the calendar); "outside" means at least ``OUTSIDE`` (30) days
+beyond a window:
 
-Planted patterns (see ``PATTERNS``) are recorded in the ground truth file.
+* every entity has its own address (roads are unique in the city and numbers unique per
+  road): no address is shared, whatever the spelling (one_address_many_entities);
+* a person is legal representative of at most two entities (one_person_many_entities), and
+  never of a second one when an entity of theirs was revoked (吊销) within the restriction
+  window (legal_rep_disqualified; older revocations may have a live second entity);
+* registered capital below the threshold (very_high_registered_capital);
+* licences of operating entities are valid beyond both expiry reminders (at least 60 days) or
+  were cancelled with the entity (food_licence_expiring, lab_qualification_expiring); a lab has
+  one qualification certificate (lab_frequent_commitments);
+* every operating entity has filed its due annual reports; zero-revenue reports have no
+  paid-in capital and 1 万元 of assets (paid_in_capital_no_activity);
+* an entity has at most one failed sampling, older than the sampling rule's window
+  (product_quality_sampling_failures: one failure within the window already warns, so the
+  background's failures are history, never recent; recent failures are planted);
+* at most one penalty (repeat_false_advertising, false_publicity_risk: two are needed), no
+  pyramid-selling penalty (pyramid_selling_followup), and the e-bike shops' modification
+  cases (改装, with a brand and model) are all older than the month of new cases
+  (ebike_modification_repeat);
+* at most two complaints (false_publicity_risk: five are needed).
+
+Planted patterns (``PATTERNS``, ``_plan``) are recorded in the ground truth file's
+``patterns``; the rules some of them trigger: person_many_entities (6–12 live entities of one
+person) → one_person_many_entities, every member; address_cluster (6–12 live entities at one
+building, ``_cluster_address`` spellings, in a 镇/街道/乡 whose name the normaliser strips) →
+one_address_many_entities for the groups of at least its threshold; repeated_sampling_failure
+(3–4 failures within two years) → product_quality_sampling_failures, level high;
+licence_expiring (a food business licence expiring within 30 days) → food_licence_expiring for
+those within its days; the others trigger no rule (zero_activity_paid_in reports its paid-in
+capital as assets; the repeat offenders' penalties and the many complaints are of kinds no
+rule reads).
+
+From ``RULE_CASES_MIN`` entities on, every rule of the pack also gets its planted cases
+(``_rule_cases``; about 130 entities, listed in the ground truth's ``rule_cases`` with
+``near_miss``), on its thresholds and windows as of ``today``:
+
+* very_high_registered_capital: capital at the threshold and above it (warn); 1 分 below, and
+  above it but revoked or cancelled (not);
+* one_person_many_entities: exactly the threshold of live entities, one an individual business
+  (all warn); one fewer live plus one cancelled, or plus one moved out (迁出) (not);
+* one_address_many_entities: exactly the threshold at one house number in ten spellings, at one
+  building (幢/号楼/栋/座/#楼) and at one house of a lane (弄/衖, 号楼, 第N号, Chinese
+  numerals) (all warn); one fewer live plus one cancelled and one revoked (not);
+* legal_rep_disqualified: revoked on the first day of the window, or today with two live
+  entities, or listed on the serious violators list but removed today (the live entities
+  warn); revoked exactly three years ago, listed and not removed, cancelled instead of
+  revoked, or the other entity cancelled (not);
+* paid_in_capital_no_activity: last year's report all 0 with paid-in capital above the
+  threshold by 1 万元 and by 1 分, and the year before read when last year's is not filed
+  (overdue after 30 June: then also an annual_report_not_filed item) (warn); paid-in exactly at
+  the threshold, last year filed with activity, tax 0.01 万元, one employee, figures left
+  empty, or the entity cancelled (not);
+* product_quality_sampling_failures: one failure on the first day of the window, two (one
+  today) (normal), the high threshold from the first day (high), the high threshold with one
+  a day early (normal); one failure a day early (not);
+* food_licence_expiring: expiring today and on the last day of the window (warn); the day
+  after, yesterday (still 有效), a cancelled licence, a cancelled entity, a food production
+  licence (not);
+* lab_qualification_expiring: today and on the 5th working day (warn); the day after, a
+  cancelled lab (not);
+* lab_frequent_commitments: the threshold of commitments from the first day of the window to
+  today, and one more than it with an inspection after the first (warn); the first a day
+  early, an inspection on the day of the last but one, one of them by the ordinary procedure,
+  a cancelled lab (not);
+* pyramid_selling_followup: decided exactly a year ago and on the last catch-up day (warn); a
+  day before the catch-up period, a day short of a year (not);
+* repeat_false_advertising: the threshold of 虚假广告 penalties from the first day of the
+  window (warn); the first a day early, one of them 虚假宣传 (not; both still warn
+  false_publicity_risk);
+* false_publicity_risk: penalties from the first day of its window, complaints (投诉) from
+  0:00 on the first day to 23:59:59 today, reports (举报) (warn); a penalty a day early, a
+  complaint at 23:59:59 the day before the window, one short with a report or a quality
+  complaint instead (not);
+* ebike_modification_repeat: a new case (first day of the month of new cases) with an earlier
+  one exactly two years ago, brand written in other case and spaces; two new cases of one
+  brand, the later warns (warn); the earlier case a day too old, the "new" case a day before
+  the month, no brand, the earlier case not a modification (not). Their brands
+  (``words.EBIKE_CASE_MODELS``) are never the background's.
+
+The ground truth's ``rules`` section lists, per rule of the pack, the day to run it on
+(``as_of``: ``today``) and exactly the warnings it must raise (``expected``: uscc, key,
+level); tests/rules/test_city_ground_truth.py checks precision and recall 1.0 and
+bench/rules.py measures the rules on big cities.
 """
 
 from __future__ import annotations
@@ -69,7 +153,23 @@ from .codes import IdNumbers, Usccs
 SOURCE = "demo"
 CHUNK = 5000
 FIVE_YEARS = 1826  # days
+SIX_YEARS = 2191  # days: validity of a testing-lab qualification certificate
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+LAB_LICENCE = "检验检测机构资质认定证书"
+EBIKE_VIOLATION = "电动自行车拼装改装"
+# Violations read by the rules pack: never in the penalties of the penalty pattern.
+RULE_VIOLATIONS = frozenset(("虚假宣传", "虚假广告", "传销", EBIKE_VIOLATION))
+DEFAULT_VIOLATIONS = ("虚假宣传", "价格违法")  # industries without their own list
+RULE_CASE = "rule_case"  # the planted tuple of a rule-case entity: (RULE_CASE, case, member)
+RULE_CASES_MIN = 5_000  # entities from which the rule cases are planted (≤ 3 % of the city)
+OUTSIDE = 30  # days: background records stay at least this far outside a rule's window
+BACKGROUND_CAPITAL_MAX = 50_000.0  # 万元: the background's registered capital stays below
+TOWN_SUFFIXES = ("镇", "街道", "乡")  # street names the address normaliser strips
+# After a short district name (上海浦东…), a street name starting with one of these reads as
+# part of a road or water name (徐汇湖…): the cluster addresses then use the full name.
+AMBIGUOUS_AFTER_SHORT = frozenset("东南西北中一二三四五六七八九路街道弄巷桥港江河浜泾塘湖大公支")
+WIDE_DIGITS = {ord(c): ord(c) + 0xFEE0 for c in "0123456789"}
+CHINESE_DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
 
 PRIVATE = rm.Entity.Kind.PRIVATE.value
 FOREIGN = rm.Entity.Kind.FOREIGN.value
@@ -293,6 +393,53 @@ class _Ent:
     industry: dict | None
     pattern: str
     planted: tuple | None
+    spec: dict | None = None  # a rule-case member's specification (see _rule_cases)
+
+
+@dataclass
+class _Case:
+    """A planted case of a rule: its entities (``members``, specifications) and what it
+    shows; the warnings it must raise are in the members' ``warn`` entries."""
+
+    rule: str
+    text: str  # Chinese, for the ground truth
+    members: list[dict]
+    usccs: list[str] = field(default_factory=list)
+
+    @property
+    def near_miss(self) -> bool:
+        """True when no member warns for the case's own rule."""
+        return not any(self.rule in _warns(member) for member in self.members)
+
+
+def _warns(spec: dict) -> set[str]:
+    """The rules a member's specification expects a warning from (its own or its records')."""
+    found = set(spec.get("warn", ()))
+    for kind in ("licences", "penalties"):
+        for record in spec.get(kind, ()):
+            found.update(record.get("warn", ()))
+    return found
+
+
+def rule_calendar(today: date) -> tuple[dict, dict, dict]:
+    """({rule: {parameter: value}}, {rule: {window: day ordinal}}, {rule: default level}) of
+    the rules pack as of ``today``: the thresholds and windows the planted cases sit on.
+    Reads the parameter values in force (the database): call it before any worker starts."""
+    from zhijian.rules.definitions import all_rules
+
+    params, windows, levels = {}, {}, {}
+    for rule_id, rule in all_rules().items():
+        values = rule.values_on(today)
+        params[rule_id] = {
+            name: float(value) if rule.parameter_types[name] == "decimal" else int(value)
+            for name, value in values.items()
+        }
+        days: dict[str, date] = {}
+        for window in rule.windows:
+            days[window.name] = window.on(days[window.base] if window.base else today, values)
+        windows[rule_id] = {name: day.toordinal() for name, day in days.items()}
+        levels[rule_id] = rule.level
+    return params, windows, levels
 
 
 def _next_id(model, using: str) -> int:
@@ -345,6 +492,12 @@ class CityGenerator:
         self.pick_ent_industry = Picker((i, i["w_ent"]) for i in self.industries if i["w_ent"])
         self.pick_ind_industry = Picker((i, i["w_ind"]) for i in self.industries if i["w_ind"])
         self.licensed = [i for i in self.industries if i["licence"] == "食品经营许可证"]
+        self.industry = {i["key"]: i for i in self.industries}
+        # The penalty pattern's industries: none of their violations is read by a rule.
+        self.plain_penalty_industries = [
+            i for i in self.industries if i["w_ent"] and not RULE_VIOLATIONS.intersection(
+                W.VIOLATIONS_BY_INDUSTRY.get(i["key"], DEFAULT_VIOLATIONS))
+        ]  # fmt: skip
         self.pick_kind = Picker(KINDS)
         self.pick_status = Picker(STATUSES)
         self.pick_surname = Picker(zip(W.SURNAMES, W.SURNAME_WEIGHTS, strict=True))
@@ -374,6 +527,7 @@ class CityGenerator:
             self.num_a += 2
         self.num_b = self.rng.randrange(10**8)
         self.truth: dict[str, list] = {name: [] for name in PATTERNS}
+        self._rule_setup()
         self.abolished_usccs: list[str] = []
         self.group_state: dict[tuple[str, int], dict] = {}
         self.rows: list[list[tuple]] = [[] for _ in ORDER]
@@ -514,8 +668,9 @@ class CityGenerator:
 
     # ------------------------------------------------------------------ planting
 
-    def _plan(self) -> dict[int, tuple[str, int]]:
-        """Which entity indices carry which pattern: {index: (pattern, group)}."""
+    def _plan(self) -> dict[int, tuple]:
+        """Which entity indices carry which pattern: {index: (pattern, group)}, and which are
+        members of a rule case (``_rule_cases``): {index: (RULE_CASE, case, member)}."""
         rng = self.rng
         groups = max(3, self.n // 2500)
         sizes = {
@@ -527,7 +682,9 @@ class CityGenerator:
         total = sum(sum(v) for v in sizes.values())
         if total > self.n // 3:
             return {}  # too small a city to plant anything (the ground truth lists nothing)
-        indices = rng.sample(range(self.n), total)
+        cases = self._rule_cases() if self.n >= RULE_CASES_MIN else []
+        members = sum(len(case.members) for case in cases)
+        indices = rng.sample(range(self.n), total + members)
         plan = {}
         position = 0
         for name in PATTERNS:
@@ -535,7 +692,370 @@ class CityGenerator:
                 for index in indices[position : position + size]:
                     plan[index] = (name, group)
                 position += size
+        for number, case in enumerate(cases):
+            for member in range(len(case.members)):
+                plan[indices[position]] = (RULE_CASE, number, member)
+                position += 1
+        self.cases = cases
         return plan
+
+    def _rule_setup(self) -> None:
+        """The rules pack as of ``today`` (``rule_calendar``) and the limits the background
+        keeps to stay out of every rule (see the module docstring)."""
+        self.rule_params, self.rule_windows, self.rule_levels = rule_calendar(self.today)
+        today = self.today_ord
+
+        def window(rule: str, name: str, days_before: int) -> int:
+            return self.rule_windows.get(rule, {}).get(name, today - days_before)
+
+        # failed samplings of the background: before the sampling rule's window
+        self.sampling_old_end = window("product_quality_sampling_failures", "since", 730) - OUTSIDE
+        # revocations old enough to leave a person free to represent another live entity
+        self.revocation_clear = window("legal_rep_disqualified", "revoked_since", 1095) - OUTSIDE
+        # modification cases of the background: before the month of new cases
+        self.ebike_old_end = window("ebike_modification_repeat", "new_since", 31) - OUTSIDE
+        # valid licences of operating entities: beyond both expiry reminders
+        self.licence_horizon = max(
+            today + 60,
+            window("food_licence_expiring", "until", 0) + OUTSIDE,
+            window("lab_qualification_expiring", "until", 0) + OUTSIDE,
+        )
+        threshold = self.rule_params.get("very_high_registered_capital", {}).get("min_capital")
+        self.capital_max = min(BACKGROUND_CAPITAL_MAX, (threshold or math.inf) / 2)
+        self.expected: dict[str, list[dict]] = {rule: [] for rule in self.rule_params}
+        self.cases: list[_Case] = []
+        self.case_state: dict[tuple, object] = {}
+
+    def _expect(self, rule: str, uscc: str, key: str, level: str) -> None:
+        """Record a warning ``rule`` must raise when run as of ``today``."""
+        if rule in self.expected:
+            self.expected[rule].append({"uscc": uscc, "key": key, "level": level})
+
+    def _rule_cases(self) -> list[_Case]:
+        """The planted cases of every rule of the pack: positive cases, boundary cases (at a
+        threshold, on the first or last day of a window) and near misses (just below a
+        threshold, one day outside a window), on the thresholds and windows in force on
+        ``today``. A member is a specification: ``status``, ``deregistered`` (ordinal),
+        ``capital``, ``industry`` (key of ``words.INDUSTRIES``), ``kind``, ``person`` (a label:
+        the members of a case with the same label share their legal representative),
+        ``cluster`` (an address family: the members share one building written in different
+        ways), ``reports`` ({year: report}), ``licences``, ``penalties``, ``complaints``,
+        ``samplings``, ``inspections``, ``listings``; ``warn`` ({rule: level}) on the member
+        or on one of its licences or penalties names the warning it must raise."""
+        rng = self.rng
+        today = self.today_ord
+        params, windows, levels = self.rule_params, self.rule_windows, self.rule_levels
+        cases: list[_Case] = []
+
+        def case(rule: str, text: str, *members: dict) -> None:
+            cases.append(_Case(rule, text, [dict(m) for m in members]))
+
+        def live(**spec) -> dict:
+            return {"status": "存续", **spec}
+
+        def gone(status: str, day: int | None = None, **spec) -> dict:
+            return {"status": status, "deregistered": day, **spec}
+
+        def days_in(start: int, end: int, count: int) -> list[int]:
+            """``count`` distinct days in [start, end], in order."""
+            return sorted(rng.sample(range(start, end + 1), count))
+
+        # fmt: off
+        rule = "very_high_registered_capital"
+        if rule in params:
+            least = params[rule]["min_capital"]
+            warn = {rule: levels[rule]}
+            case(rule, "注册资本恰为阈值：预警", live(capital=least, warn=warn))
+            case(rule, "注册资本超过阈值（含角分）：预警", live(capital=least * 2.5 + 0.5, warn=warn))
+            case(rule, "注册资本比阈值低1分：不预警", live(capital=least - 0.01))
+            case(rule, "注册资本超过阈值但已吊销：不预警", gone("吊销", capital=least * 1.5))
+            case(rule, "注册资本超过阈值但已注销：不预警", gone("注销", capital=least * 3))
+
+        rule = "one_person_many_entities"
+        if rule in params:
+            k = params[rule]["min_entities"]
+            warn = {rule: levels[rule]}
+            case(rule, f"同一人恰任{k}户存续主体法定代表人（含1户个体工商户）：{k}户均预警",
+                 *[live(person="P", warn=warn) for _ in range(k - 1)],
+                 live(person="P", kind=INDIVIDUAL, industry="snack", warn=warn))
+            case(rule, f"{k - 1}户存续加1户注销：不预警",
+                 *[live(person="P") for _ in range(k - 1)], gone("注销", person="P"))
+            case(rule, f"{k - 1}户存续加1户迁出：不预警",
+                 *[live(person="P") for _ in range(k - 1)], gone("迁出", person="P"))
+
+        rule = "one_address_many_entities"
+        if rule in params:
+            k = params[rule]["min_entities"]
+            warn = {rule: levels[rule]}
+            case(rule, f"同一门牌号{k}户存续主体，写法各异（全半角、號、中文数字、楼层房间、区名和街镇有无、"
+                       "空格括注）：均预警", *[live(cluster="house", warn=warn) for _ in range(k)])
+            case(rule, f"同一门牌号{k - 1}户存续加1户注销、1户吊销：不预警",
+                 *[live(cluster="house") for _ in range(k - 1)],
+                 gone("注销", cluster="house"), gone("吊销", cluster="house"))
+            case(rule, f"同一幢楼{k}户（幢、号楼、栋、座、#楼）：均预警",
+                 *[live(cluster="building", warn=warn) for _ in range(k)])
+            case(rule, f"同一弄内门牌{k}户（弄、衖、号楼、第N号、中文数字）：均预警",
+                 *[live(cluster="lane", warn=warn) for _ in range(k)])
+
+        rule = "legal_rep_disqualified"
+        if rule in params:
+            since = windows[rule]["revoked_since"]
+            warn = {rule: levels[rule]}
+            serious = {"list_type": "严重违法失信名单", "listed": today - 200}
+            case(rule, "吊销未逾三年（窗口首日吊销）又任另一存续主体法定代表人：预警",
+                 gone("吊销", since + 1, person="P"), live(person="P", warn=warn))
+            case(rule, "当天吊销，另任两户存续主体法定代表人：两户均预警",
+                 gone("吊销", today, person="P"), live(person="P", warn=warn),
+                 live(person="P", warn=warn))
+            case(rule, "吊销恰满三年：不预警", gone("吊销", since, person="P"), live(person="P"))
+            case(rule, "被吊销主体已列入严重违法失信名单：不预警",
+                 gone("吊销", today - 300, person="P", listings=[serious]), live(person="P"))
+            case(rule, "严重违法失信名单当天移出：预警",
+                 gone("吊销", today - 300, person="P", listings=[{**serious, "removed": today}]),
+                 live(person="P", warn=warn))
+            case(rule, "未逾三年但为注销（非吊销）：不预警",
+                 gone("注销", today - 100, person="P"), live(person="P"))
+            case(rule, "吊销未逾三年但另一主体已注销：不预警",
+                 gone("吊销", today - 200, person="P"), gone("注销", today - 50, person="P"))
+
+        rule = "paid_in_capital_no_activity"
+        if rule in params:
+            least = params[rule]["min_paid_in"]
+            last, before = self.today.year - 1, self.today.year - 2
+            level = levels[rule]
+
+            def zero(paid: float, **fields) -> dict:
+                return {"paid_in": paid, **fields}
+
+            case(rule, f"{last}年度年报实缴资本超过阈值、经营数据全为0：预警",
+                 live(capital=least * 4, reports={last: zero(least + 1)}, warn={rule: level},
+                      warn_year=last))
+            case(rule, "实缴资本恰为阈值：不预警", live(capital=least * 4, reports={last: zero(least)}))
+            case(rule, "实缴资本比阈值高1分：预警",
+                 live(capital=least * 4, reports={last: zero(least + 0.01)}, warn={rule: level},
+                      warn_year=last))
+            case(rule, f"未报送{last}年度年报，读取{before}年度年报：预警",
+                 live(capital=least * 10, warn={rule: level}, warn_year=before,
+                      reports={last: {"unfiled": True}, before: zero(least * 5)}))
+            case(rule, f"已报送{last}年度年报（有经营）时不读{before}年度年报：不预警",
+                 live(capital=least * 10,
+                      reports={last: {"active": True}, before: zero(least * 5)}))
+            case(rule, "纳税总额0.01万元：不预警",
+                 live(capital=least * 6, reports={last: zero(least * 3, tax_paid=0.01)}))
+            case(rule, "从业人数1人：不预警",
+                 live(capital=least * 6, reports={last: zero(least * 3, employees=1)}))
+            case(rule, "经营数据未填报（空值不视为0）：不预警",
+                 live(capital=least * 6, reports={last: zero(least * 3, undisclosed=True)}))
+            case(rule, "主体已注销：不预警",
+                 gone("注销", today, capital=least * 6, reports={last: zero(least * 3)}))
+
+        rule = "product_quality_sampling_failures"
+        if rule in params:
+            since, high = windows[rule]["since"], params[rule]["high_failures"]
+
+            def failures(*days: int) -> list:
+                return [(day, "不合格") for day in days]
+
+            food = {"industry": "food_retail"}
+            case(rule, "窗口首日（恰两年前）1次不合格：一般预警",
+                 live(**food, samplings=failures(since), warn={rule: "normal"}))
+            case(rule, "早一天的1次不合格：不预警",
+                 live(**food, samplings=[*failures(since - 1), (today - 100, "合格")]))
+            case(rule, "2次不合格（1次在当天）与1次合格：一般预警",
+                 live(**food, samplings=[*failures(since + 200, today), (today - 50, "合格")],
+                      warn={rule: "high" if high <= 2 else "normal"}))
+            case(rule, f"{high}次不合格（第一次在窗口首日）：高频预警",
+                 live(**food, samplings=failures(since, *days_in(since + 1, today, high - 1)),
+                      warn={rule: "high"}))
+            case(rule, f"{high}次不合格但1次早一天：一般预警",
+                 live(**food, samplings=failures(since - 1, *days_in(since + 1, today, high - 1)),
+                      warn={rule: "normal"} if high > 1 else {}))
+
+        rule = "food_licence_expiring"
+        if rule in params:
+            until, ahead = windows[rule]["until"], params[rule]["days_ahead"]
+            warn = {rule: levels[rule]}
+
+            def food(valid_until: int, **fields) -> dict:
+                return {"type": "食品经营许可证", "valid_until": valid_until, **fields}
+
+            shop = {"industry": "catering"}
+            case(rule, "食品经营许可证当天到期：提醒", live(**shop, licences=[food(today, warn=warn)]))
+            case(rule, f"恰在第{ahead}天到期：提醒", live(**shop, licences=[food(until, warn=warn)]))
+            case(rule, f"第{ahead + 1}天到期：不提醒", live(**shop, licences=[food(until + 1)]))
+            case(rule, "昨天已到期（状态仍为有效）：不提醒", live(**shop, licences=[food(today - 1)]))
+            case(rule, "许可证已注销：不提醒", live(**shop, licences=[food(today + 5, status="注销")]))
+            case(rule, "主体已注销（许可证状态仍为有效）：不提醒",
+                 gone("注销", today - 20, **shop, licences=[food(today + 5)]))
+            case(rule, "食品生产许可证临期（非食品经营许可）：不提醒",
+                 live(industry="food_making",
+                      licences=[{"type": "食品生产许可证", "valid_until": today + 5}]))
+
+        rule = "lab_qualification_expiring"
+        if rule in params:
+            until, ahead = windows[rule]["until"], params[rule]["working_days_ahead"]
+            warn = {rule: levels[rule]}
+
+            def cma(valid_until: int, **fields) -> dict:
+                return {"type": LAB_LICENCE, "valid_until": valid_until, **fields}
+
+            lab = {"industry": "testing"}
+            case(rule, "资质认定证书当天到期：预警", live(**lab, licences=[cma(today, warn=warn)]))
+            case(rule, f"第{ahead}个工作日到期：预警", live(**lab, licences=[cma(until, warn=warn)]))
+            case(rule, f"第{ahead}个工作日的次日到期：不预警", live(**lab, licences=[cma(until + 1)]))
+            case(rule, "检验检测机构已注销：不预警",
+                 gone("注销", today - 30, **lab, licences=[cma(today + 1)]))
+
+        rule = "lab_frequent_commitments"
+        if rule in params:
+            since, least = windows[rule]["since"], params[rule]["min_commitments"]
+            warn = {rule: levels[rule]}
+
+            def commitments(*days: int, mode: str = "告知承诺") -> list[dict]:
+                return [{"type": LAB_LICENCE, "mode": mode, "issued": day,
+                         "valid_until": day + SIX_YEARS} for day in days]
+
+            lab = {"industry": "testing"}
+            inner = days_in(since + 1, today - 1, least + 1)
+            case(rule, f"近6个月{least}次告知承诺（第一次在窗口首日、最后一次在当天）：预警",
+                 live(**lab, licences=commitments(since, *inner[: least - 2], today), warn=warn))
+            case(rule, f"{least}次告知承诺但第一次早一天：不预警",
+                 live(**lab, licences=commitments(since - 1, *inner[: least - 2], today)))
+            case(rule, f"{least}次告知承诺，第{least - 1}次当天完成检查后重新计算：不预警",
+                 live(**lab, licences=commitments(*inner[:least]), inspections=[inner[least - 2]]))
+            case(rule, f"{least + 1}次告知承诺，第1次后次日完成检查，其后{least}次：预警",
+                 live(**lab, licences=commitments(since + 1, *days_in(since + 3, today, least)),
+                      inspections=[since + 2], warn=warn))
+            case(rule, f"{least - 1}次告知承诺加1次一般程序：不预警",
+                 live(**lab, licences=[*commitments(*inner[: least - 1]),
+                                       *commitments(inner[least - 1], mode="一般程序")]))
+            case(rule, f"{least}次告知承诺但机构已注销：不预警",
+                 gone("注销", today - 5, **lab,
+                      licences=commitments(*days_in(since + 1, today - 10, least))))
+
+        rule = "pyramid_selling_followup"
+        if rule in params:
+            anniversary, catch_up = windows[rule]["anniversary"], windows[rule]["catch_up_from"]
+            warn = {rule: levels[rule]}
+
+            def decision(day: int, **fields) -> list[dict]:
+                return [{"violation": "传销", "day": day, **fields}]
+
+            firm = {"industry": "tech_promo"}
+            case(rule, "传销处罚决定签发恰满一年：提醒", live(**firm, penalties=decision(anniversary, warn=warn)))
+            case(rule, "满一年未提醒，补提期最后一天：补发提醒",
+                 live(**firm, penalties=decision(catch_up + 1, warn=warn)))
+            case(rule, "补提期已过（早一天）：不提醒", live(**firm, penalties=decision(catch_up)))
+            case(rule, "未满一年（晚一天）：不提醒", live(**firm, penalties=decision(anniversary + 1)))
+
+        publicity = "false_publicity_risk"
+
+        def publicity_warn(penalty_days: list[int]) -> dict:
+            """The false-publicity warning some false-advertising cases raise too (penalties
+            of both kinds count there, over its own window)."""
+            if publicity not in params:
+                return {}
+            start = windows[publicity]["penalties_since"]
+            count = sum(start <= day <= today for day in penalty_days)
+            return (
+                {publicity: levels[publicity]}
+                if count >= params[publicity]["min_penalties"]
+                else {}
+            )
+
+        rule = "repeat_false_advertising"
+        if rule in params:
+            since, least = windows[rule]["since"], params[rule]["min_penalties"]
+            agency = {"industry": "advertising"}
+
+            def adverts(*days: int) -> list[dict]:
+                return [{"violation": "虚假广告", "day": day} for day in days]
+
+            days = [since, *days_in(since + 1, today, least - 1)]
+            case(rule, f"两年内{least}次虚假广告处罚（第一次恰在窗口首日）：阅知预警",
+                 live(**agency, penalties=adverts(*days),
+                      warn={rule: levels[rule], **publicity_warn(days)}))
+            days = [since - 1, *days_in(since + 1, today, least - 1)]
+            case(rule, f"{least}次虚假广告处罚但第一次早一天：不预警（虚假宣传潜在风险仍预警）",
+                 live(**agency, penalties=adverts(*days), warn=publicity_warn(days)))
+            days = days_in(since + 1, today, least)
+            case(rule, f"{least - 1}次虚假广告加1次虚假宣传处罚：不预警（虚假宣传潜在风险仍预警）",
+                 live(**agency, penalties=[*adverts(*days[1:]),
+                                           {"violation": "虚假宣传", "day": days[0]}],
+                      warn=publicity_warn(days)))
+
+        rule = publicity
+        if rule in params:
+            p = params[rule]
+            penalties_since = windows[rule]["penalties_since"]
+            complaints_since = windows[rule]["complaints_since"]
+            warn = {rule: levels[rule]}
+            shop = {"industry": "cosmetics"}
+
+            def claims(*days: int) -> list[dict]:
+                return [{"violation": "虚假宣传", "day": day} for day in days]
+
+            def filed(
+                kind: str,
+                count: int,
+                first: tuple | None = None,
+                last: tuple | None = None,
+                issue: str = "虚假宣传",
+            ) -> list[dict]:
+                """``count`` records received within the window (``first`` and ``last``:
+                (day, hour, minute, second) of the first and the last)."""
+                inside = count - (first is not None) - (last is not None)
+                days = days_in(complaints_since + 1, today - 1, inside)
+                moments = [first] if first else []
+                moments += [(day, rng.randint(8, 20), rng.randint(0, 59), 0) for day in days]
+                moments += [last] if last else []
+                return [{"kind": kind, "issue": issue, "at": at} for at in moments]
+
+            n, m = p["min_penalties"], p["min_complaints"]
+            case(rule, f"三年内{n}次虚假宣传处罚（第一次恰在窗口首日）：预警",
+                 live(**shop, penalties=claims(penalties_since,
+                                               *days_in(penalties_since + 1, today, n - 1)),
+                      warn=warn))
+            case(rule, f"{n}次处罚但第一次早一天：不预警",
+                 live(**shop, penalties=claims(penalties_since - 1,
+                                               *days_in(penalties_since + 1, today, n - 1))))
+            case(rule, f"两年内{m}次虚假宣传投诉（窗口首日0时、当天23:59:59）：预警",
+                 live(**shop, complaints=filed("投诉", m, (complaints_since, 0, 0, 0),
+                                               (today, 23, 59, 59)), warn=warn))
+            case(rule, f"{m}次投诉但1次在窗口前一天23:59:59：不预警",
+                 live(**shop, complaints=filed("投诉", m, (complaints_since - 1, 23, 59, 59))))
+            case(rule, f"{m - 1}次虚假宣传投诉加1次虚假宣传举报：不预警",
+                 live(**shop, complaints=[*filed("投诉", m - 1), *filed("举报", 1)]))
+            case(rule, f"两年内{p['min_reports']}次虚假宣传举报：预警",
+                 live(**shop, complaints=filed("举报", p["min_reports"]), warn=warn))
+            case(rule, f"{m - 1}次虚假宣传投诉加1次质量投诉：不预警",
+                 live(**shop, complaints=[*filed("投诉", m - 1), *filed("投诉", 1, issue="质量")]))
+
+        rule = "ebike_modification_repeat"
+        if rule in params:
+            lookback, new = windows[rule]["lookback_since"], windows[rule]["new_since"]
+            warn = {rule: levels[rule]}
+            models = W.EBIKE_CASE_MODELS
+
+            def shop(day: int, model: str, violation: str = EBIKE_VIOLATION, **fields) -> dict:
+                kind = INDIVIDUAL if rng.random() < 0.5 else PRIVATE
+                return live(kind=kind, industry="ebike",
+                            penalties=[{"violation": violation, "day": day, "brand": model,
+                                        **fields}])
+
+            case(rule, "本月新案与恰两年前旧案品牌型号相同（大小写、空格不同）：提醒新案当事人",
+                 shop(new + 1, models[0], warn=warn), shop(lookback, f"  {models[0].lower()} "))
+            case(rule, "旧案早于两年（早一天）：不提醒",
+                 shop(today - 5, models[1]), shop(lookback - 1, models[1]))
+            case(rule, "“新案”恰在本月窗口前一天：不提醒",
+                 shop(new, models[2]), shop(today - 200, models[2]))
+            case(rule, "新案无品牌型号：不比对", shop(today - 3, ""), shop(today - 100, ""))
+            case(rule, "同品牌旧案不是改装案件：不提醒",
+                 shop(today - 10, models[3]), shop(today - 100, models[3], "产品质量"))
+            case(rule, "本月两起同品牌新案：较晚一起提醒",
+                 shop(today - 20, models[4]), shop(today, models[4], warn=warn))
+        # fmt: on
+        return cases
 
     # ------------------------------------------------------------------ entities
 
@@ -549,9 +1069,12 @@ class CityGenerator:
             rows, self.rows = self.rows, [[] for _ in ORDER]
             yield rows
 
-    def _entity(self, planted: tuple[str, int] | None) -> None:
+    def _entity(self, planted: tuple | None) -> None:
         rng = self.rng
         pattern = planted[0] if planted else ""
+        if pattern == RULE_CASE:
+            self._case_entity(planted)
+            return
         kind = PRIVATE if pattern else self.pick_kind(rng)
         if kind == COOPERATIVE:
             district = rng.choice(self.rural)
@@ -581,7 +1104,7 @@ class CityGenerator:
         road, number = street.next_address()
         location = (district.code, street.code, "address", street.unit_id)
         if pattern == "address_cluster":
-            address, location = self._cluster_address(planted, uscc)
+            address, location = self._cluster_address(self.group_state[planted], uscc)
         else:
             address = f"{self.city_name}{district.name}{street.name}{road}{number}号"
             if rng.random() < 0.3:
@@ -591,7 +1114,7 @@ class CityGenerator:
         # legal representative
         eid = self.next_entity_id
         self.next_entity_id = eid + 1
-        rep_id, rep_name = self._legal_rep(planted)
+        rep_id, rep_name = self._legal_rep(planted, status, deregistered)
         phone = (f"021-{rng.randint(20000000, 69999999)}" if kind != INDIVIDUAL
                  else self._mobile())  # fmt: skip
         iso = self.iso
@@ -615,7 +1138,89 @@ class CityGenerator:
         if pattern and pattern not in ("person_many_entities", "address_cluster"):
             self.truth[pattern].append({"uscc": uscc, "name": name})
 
-    def _business(self, kind: str, pattern: str, district: District, street: Street):
+    def _case_entity(self, planted: tuple) -> None:
+        """A member of a planted rule case (``_rule_cases``): its specification decides the
+        status, dates, capital, legal representative, address and records; it gets no random
+        records (a random inspection, penalty or listing could change what the case shows)."""
+        rng = self.rng
+        today = self.today_ord
+        _, number, member = planted
+        case = self.cases[number]
+        spec = case.members[member]
+        kind = spec.get("kind", PRIVATE)
+        family = spec.get("cluster")
+        state = None
+        if family:
+            state = self._case_cluster(number, family)
+            district, street = state["district"], state["street"]
+        else:
+            district = self.pick_district(rng)
+            street = district.street_picker(rng)
+        status = spec["status"]
+        established = today - rng.randint(10 * 365, 12 * 365)
+        deregistered = spec.get("deregistered")
+        if deregistered is None and status in ("注销", "吊销"):
+            deregistered = today - rng.randint(60, 700)
+        industry = self.industry[spec["industry"]] if "industry" in spec else None
+        industry, code, name, legal_form, scope = self._business(
+            kind, RULE_CASE, district, street, industry
+        )
+        uscc = self._uscc(kind, district.code, self.years[established])
+        if state is not None:
+            address, location = self._cluster_address(state, uscc)
+        else:
+            road, house = street.next_address()
+            address = f"{self.city_name}{district.name}{street.name}{road}{house}号"
+            location = (district.code, street.code, "address", street.unit_id)
+        capital = spec["capital"] if "capital" in spec else self._capital(kind)
+        eid = self.next_entity_id
+        self.next_entity_id = eid + 1
+        label = spec.get("person")
+        if label:
+            person = self.case_state.get((number, label))
+            if person is None:
+                person = self.case_state[(number, label)] = self._person()[:2]
+            rep_id, rep_name = person
+        else:
+            rep_id, rep_name, _ = self._person()
+        phone = (f"021-{rng.randint(20000000, 69999999)}" if kind != INDIVIDUAL
+                 else self._mobile())  # fmt: skip
+        iso = self.iso
+        self.rows[ENTITY].append((
+            eid, uscc, name, kind, legal_form, status, iso[established],
+            None if deregistered is None else iso[deregistered],
+            None if capital is None else _money(capital), "CNY", rep_name, rep_id, address,
+            location[0], location[1], location[2], district.authority, code, scope, phone,
+            location[3], *self.tail,
+        ))  # fmt: skip
+        ent = _Ent(eid, uscc, name, kind, status, established, deregistered, capital,
+                   location[3], address, district, industry, RULE_CASE, planted, spec)  # fmt: skip
+        case.usccs.append(uscc)
+        self._key_persons(ent, rep_id)
+        self._annual_reports(ent, self.years[established])
+        self._case_records(ent, spec)
+        for rule, level in spec.get("warn", {}).items():
+            self._expect(rule, uscc, self._case_key(rule, spec, rep_id, state), level)
+
+    @staticmethod
+    def _case_key(rule: str, spec: dict, rep_id: int, state: dict | None) -> str:
+        """The key of a rule's warning about a case entity (the SQL's ``key`` column)."""
+        if rule in ("one_person_many_entities", "legal_rep_disqualified"):
+            return f"person:{rep_id}"
+        if rule == "one_address_many_entities":
+            return f"address:{state['key']}"
+        if rule == "paid_in_capital_no_activity":
+            return f"annual_report:{spec['warn_year']}"
+        return {
+            "very_high_registered_capital": "capital",
+            "product_quality_sampling_failures": "sampling",
+            "lab_frequent_commitments": "commitments",
+            "repeat_false_advertising": "false_advertising",
+            "false_publicity_risk": "false_publicity",
+        }[rule]
+
+    def _business(self, kind: str, pattern: str, district: District, street: Street,
+                  industry: dict | None = None):  # fmt: skip
         """(industry, industry code, name, legal form, business scope) of a new entity."""
         rng = self.rng
         if kind == COOPERATIVE:
@@ -625,15 +1230,19 @@ class CityGenerator:
             scope = "组织采购、供应成员所需的农业生产资料；组织收购、销售成员生产的农产品"
             return None, code, name, "农民专业合作社", scope
         if kind == INDIVIDUAL:
-            industry = self.pick_ind_industry(rng)
+            industry = industry or self.pick_ind_industry(rng)
             if rng.random() < 0.5:
                 trade = rng.choice(W.SHOP_PREFIXES) + rng.choice(GIVEN_ANY)
             else:
                 trade = self._trade_name()
             name = f"{district.name}{trade}{rng.choice(industry['shops'])}"
             return industry, industry["code"], name, "", industry["scope"]
-        if pattern in LICENCE_PATTERNS:
+        if industry is not None:
+            pass
+        elif pattern in LICENCE_PATTERNS:
             industry = rng.choice(self.licensed)
+        elif pattern == "penalty_repeat_offender":
+            industry = rng.choice(self.plain_penalty_industries)
         else:
             industry = self.pick_ent_industry(rng)
         suffix, legal_form = self.pick_form[kind](rng)
@@ -651,9 +1260,11 @@ class CityGenerator:
         capital = rng.lognormvariate(math.log(100), 1.4)
         if rng.random() < 0.6:
             capital = min(NICE_CAPITAL, key=lambda v: abs(v - capital))
-        return round(max(capital, 1), 2)
+        # The log-normal tail reaches very_high_registered_capital about once in two million
+        # entities: the background stops below it (planted cases carry such capitals).
+        return round(min(max(capital, 1), self.capital_max), 2)
 
-    def _legal_rep(self, planted) -> tuple[int, str]:
+    def _legal_rep(self, planted, status: str, deregistered: int | None) -> tuple[int, str]:
         rng = self.rng
         if planted and planted[0] == "person_many_entities":
             state = self.group_state.get(planted)
@@ -664,44 +1275,108 @@ class CityGenerator:
                     {"id_number": id_number, "name": name, "usccs": state["usccs"]}
                 )
             return state["person"]
-        if self.reuse_pool and rng.random() < 0.02:
+        # A person of an entity revoked (吊销) within legal_rep_disqualified's window represents
+        # no other entity: neither taken from nor put into the pool of second entities.
+        free = status != "吊销" or deregistered < self.revocation_clear
+        if self.reuse_pool and rng.random() < 0.02 and free:
             position = rng.randrange(len(self.reuse_pool))
             self.reuse_pool[position], self.reuse_pool[-1] = (
                 self.reuse_pool[-1], self.reuse_pool[position])  # fmt: skip
             return self.reuse_pool.pop()
         pid, name, _ = self._person()
-        if rng.random() < 0.1 and len(self.reuse_pool) < 2000:
+        if rng.random() < 0.1 and len(self.reuse_pool) < 2000 and free:
             self.reuse_pool.append((pid, name))
         return pid, name
+
+    # ------------------------------------------------------------------ address clusters
 
     def _cluster_place(self, planted, district, street):
         state = self.group_state.get(planted)
         if state is None:
-            road, number = street.next_address()
-            state = self.group_state[planted] = {
-                "district": district, "street": street, "road": road, "number": number,
-                "usccs": [], "variant": 0,
-            }  # fmt: skip
-            key = f"{district.name}{road}{number}号"
+            state = self.group_state[planted] = self._new_cluster(district, street, "house")
             self.truth["address_cluster"].append(
-                {"key": key, "district_code": district.code, "usccs": state["usccs"]}
+                {"key": state["key"], "district_code": district.code, "usccs": state["usccs"]}
             )
         return state["district"], state["street"]
 
-    def _cluster_address(self, planted, uscc):
-        state = self.group_state[planted]
+    def _case_cluster(self, number: int, family: str) -> dict:
+        state = self.case_state.get((number, "cluster"))
+        if state is None:
+            district = self.pick_district(self.rng)
+            state = self._new_cluster(district, district.street_picker(self.rng), family)
+            self.case_state[(number, "cluster")] = state
+        return state
+
+    def _new_cluster(self, district: District, street: Street, family: str) -> dict:
+        """One building for several entities: a new (road, number) of a street whose name
+        the address normaliser strips (a 镇, 街道 or 乡: not a development zone or farm)."""
+        if not street.name.endswith(TOWN_SUFFIXES):
+            towns = [s for s in district.streets if s.name.endswith(TOWN_SUFFIXES)]
+            street = self.rng.choice(towns) if towns else street
+        road, number = street.next_address()
+        state = {
+            "district": district, "street": street, "road": road, "number": number,
+            "family": family, "house": self.rng.randint(1, 30), "building": self.rng.randint(1, 9),
+            "usccs": [], "variant": 0,
+        }  # fmt: skip
+        place = f"{district.name}{road}{number}"
+        state["key"] = {
+            "house": f"{place}号",
+            "building": f"{place}号{state['building']}幢",
+            "lane": f"{place}弄{state['house']}号",
+        }[family]
+        return state
+
+    def _cluster_address(self, state: dict, uscc: str):
+        """The next spelling of the cluster's building (``state["family"]``): every spelling
+        names the same building by the rules of ``zhijian.rules.addresses`` — full- and
+        half-width digits, 號/号, Chinese numerals, 号楼/栋/座/#楼 for 幢, 衖 for 弄, 第N号,
+        floors and rooms, with or without city, district or street, spaces and notes."""
+        rng = self.rng
         district, street = state["district"], state["street"]
-        road, number = state["road"], state["number"]
-        wide = str(number).translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
-        variants = (
-            f"{self.city_name}{district.name}{street.name}{road}{number}号",
-            f"{district.name}{street.name}{road}{number}号",
-            f"{self.city_short}{district.short}{street.name}{road}{wide}号{self.rng.randint(2, 9)}楼",
-            f"{self.city_name}{district.name}{road}{number}号{self.rng.randint(1, 9)}层",
-            f"{self.city_name}{district.name}{street.name}{road}{number}号"
-            f"{self.rng.choice('ABCDEF')}座{self.rng.randint(101, 999)}室",
-            f"{self.city_short}市{district.name}{road}{number}号（集中登记地）",
-        )
+        city, town, road, number = self.city_name, street.name, state["road"], state["number"]
+        full = f"{city}{district.name}"
+        # the short district name only where the street name cannot continue it (徐汇湖…)
+        short = full if town[0] in AMBIGUOUS_AFTER_SHORT else f"{self.city_short}{district.short}"
+        wide = str(number).translate(WIDE_DIGITS)
+        floor, room = rng.randint(2, 20), rng.randint(1, 30)
+        family = state["family"]
+        if family == "house":
+            variants = (
+                f"{full}{town}{road}{number}号",
+                f"{district.name}{town}{road}{number}号",
+                f"{short}{town}{road}{wide}号{floor}楼",
+                f"{full}{road}{number}号{floor}层",
+                f"{full}{town}{road}{number}號{floor}楼{floor}{room:02d}室",
+                f"{self.city_short}市{district.name}{road}{number}号（集中登记地）",
+                f"{town}{road}{number}号{floor}{room:02d}室",
+                f"{full}{town}{road}{str(number).translate(CHINESE_DIGITS)}号",
+                f"{city} {district.name} {road} {number} 号 {floor}F",
+                f"{full}{road}{number}号-1层B1{room:02d}",
+            )
+        elif family == "building":
+            b = state["building"]
+            variants = (
+                f"{full}{town}{road}{number}号{b}幢",
+                f"{full}{road}{number}号{b}号楼{floor}{room:02d}室",
+                f"{district.name}{town}{road}{number}号{b}栋{floor}层",
+                f"{full}{road}{wide}号{str(b).translate(WIDE_DIGITS)}座",
+                f"{short}{town}{road}{number}号{b}#楼{floor}{room:02d}室",
+                f"{full}{town}{road}{number}号{b}幢{floor}楼{floor}{room:02d}室",
+                f"{town}{road}{number}号{b}号楼",
+                f"{full}{road}{number}號{b}幢",
+            )
+        else:  # lane: house number h in lane `number`
+            h = state["house"]
+            variants = (
+                f"{full}{town}{road}{number}弄{h}号",
+                f"{full}{road}{number}衖{h}号{floor}{room:02d}室",
+                f"{district.name}{town}{road}{number}弄{h}号楼{floor}楼",
+                f"{short}{town}{road}{wide}弄{str(h).translate(WIDE_DIGITS)}号",
+                f"{full}{road}{number}弄第{h}号",
+                f"{full}{town}{road}{number}弄{h}号{floor}层",
+                f"{full}{road}{number}弄{str(h).translate(CHINESE_DIGITS)}号",
+            )
         address = variants[state["variant"] % len(variants)]
         state["variant"] += 1
         state["usccs"].append(uscc)
@@ -737,9 +1412,8 @@ class CityGenerator:
         rng = self.rng
         if not ent.pattern and rng.random() > 0.85:
             return  # some licensed-industry entities never started the licensed business
-        self.seq["licence"] += 1
-        prefix = LICENCE_PREFIX.get(industry["licence"], "XK")
-        number = f"{prefix}{ent.district.code}{self.seq['licence']:07d}"
+        licence_type = industry["licence"]
+        validity = SIX_YEARS if licence_type == LAB_LICENCE else FIVE_YEARS
         today = self.today_ord
         first = ent.established + rng.randint(5, 90)
         if ent.pattern == "licence_expiring":
@@ -750,28 +1424,43 @@ class CityGenerator:
             issued, status = valid_until - FIVE_YEARS, "过期"
         else:
             issued = first
-            horizon = today + 60
-            while issued + FIVE_YEARS <= horizon:
-                issued += FIVE_YEARS - rng.randint(0, 30)
+            horizon = self.licence_horizon
+            while issued + validity <= horizon:
+                issued += validity - rng.randint(0, 30)
             if issued > today:
                 issued = today - rng.randint(1, 30)
-            valid_until = issued + FIVE_YEARS
+            valid_until = issued + validity
             status = "有效"
             if ent.status != "存续":
                 status = "注销" if ent.status != "吊销" else "吊销"
                 end = ent.deregistered or today
                 if issued > end:
                     issued = max(first, end - 1)
-                    valid_until = issued + FIVE_YEARS
+                    valid_until = issued + validity
         if issued < first - 5:
             issued = first
+        number = self._licence_number(licence_type, ent.district.code, issued)
         scope = LICENCE_SCOPE.get(industry["sampling"], "")
         self.rows[LICENCE].append((
-            number, ent.id, industry["licence"],
+            number, ent.id, licence_type,
             "告知承诺" if rng.random() < 0.3 else "一般程序", ent.district.authority,
             self.iso[issued], self.iso[valid_until], ent.address, scope, status, ent.unit_id,
             *self.tail,
         ))  # fmt: skip
+        if ent.pattern == "licence_expiring":
+            rule = "food_licence_expiring"
+            until = self.rule_windows.get(rule, {}).get("until", today - 1)
+            if today <= valid_until <= until and licence_type.startswith("食品经营许可"):
+                self._expect(rule, ent.uscc, f"licence:{number}", self.rule_levels[rule])
+
+    def _licence_number(self, licence_type: str, district_code: str, issued: int) -> str:
+        """A new licence number: a testing-lab certificate (CMA) has 12 digits (year of issue,
+        province 09, serial); other licences a prefix, the district and a serial."""
+        self.seq["licence"] += 1
+        if licence_type == LAB_LICENCE:
+            return f"{self.years[issued] % 100:02d}09{self.seq['licence']:08d}"
+        prefix = LICENCE_PREFIX.get(licence_type, "XK")
+        return f"{prefix}{district_code}{self.seq['licence']:07d}"
 
     def _due_years(self, ent, established_year: int):
         """Report years due, with their deadline (30 June of the next year) as an ordinal."""
@@ -835,9 +1524,20 @@ class CityGenerator:
                 _money(profit * 0.75), _money(revenue * (0.01 + (0.06 - 0.01) * random())),
                 _money(paid_in), *tail,
             ))  # fmt: skip
+        if ent.pattern == RULE_CASE and "reports" in ent.spec:
+            done = {year for year, _deadline in due}
+            for year, report in ent.spec["reports"].items():
+                if year not in done:  # e.g. not due before the entity was deregistered
+                    self._case_report(ent, rows, tail, year, report)
 
     def _planted_report(self, ent, rows, tail, year, filed, n, due, capital) -> bool:
         """Rows of the annual-report patterns; True when the year is handled."""
+        if ent.pattern == RULE_CASE:
+            report = ent.spec.get("reports", {}).get(year)
+            if report is None:
+                return False
+            self._case_report(ent, rows, tail, year, report)
+            return True
         if ent.pattern == "annual_report_not_filed":
             if year == self._last_due_year():
                 rows.append((ent.id, year, None) + (None,) * 10 + tail)
@@ -850,6 +1550,100 @@ class CityGenerator:
                          zero, paid, *tail))  # fmt: skip
             return True
         return False
+
+    def _case_report(self, ent, rows, tail, year: int, report: dict) -> None:
+        """The annual report of a rule case: ``unfiled`` (no row while the deadline has not
+        passed; after it an empty row and an abnormal-operations listing, as the pattern
+        annual_report_not_filed), ``active`` (ordinary figures) or all figures 0 with
+        ``paid_in`` (``undisclosed``: the figures left empty; a figure may be overridden)."""
+        iso = self.iso
+        if report.get("unfiled"):
+            if year <= self._last_due_year():
+                rows.append((ent.id, year, None) + (None,) * 10 + tail)
+                self._not_filed_listing(ent, year)
+                self.truth["annual_report_not_filed"].append({"uscc": ent.uscc, "name": ent.name})
+            return
+        january = date(year + 1, 1, 1).toordinal()
+        deadline = date(year + 1, 6, 30).toordinal()
+        filed = iso[self._between(january, min(deadline, self.today_ord))]
+        if report.get("active"):
+            rows.append((ent.id, year, filed, 6, _money(820), _money(410), _money(410),
+                         _money(1260), _money(1180), _money(63), _money(47), _money(38),
+                         _money(ent.capital or 0), *tail))  # fmt: skip
+            return
+        zero = None if report.get("undisclosed") else _money(0)
+        names = ("total_assets", "equity", "liabilities", "revenue", "main_revenue",
+                 "total_profit", "net_profit", "tax_paid")  # fmt: skip
+        figures = dict.fromkeys(names, zero)
+        figures.update({k: _money(v) for k, v in report.items() if k in figures})
+        rows.append((ent.id, year, filed, report.get("employees", 0), *figures.values(),
+                     _money(report["paid_in"]), *tail))  # fmt: skip
+
+    def _not_filed_listing(self, ent, year: int) -> None:
+        """Listed as abnormal for not filing the report of ``year`` (due 30 June next year)."""
+        listed = min(date(year + 1, 7, 1).toordinal() + self.rng.randint(0, 20), self.today_ord)
+        self.rows[LISTING].append((
+            ent.id, "经营异常名录", "未依照《企业信息公示暂行条例》第八条规定的期限公示年度报告",
+            self.iso[listed], ent.district.authority, None, "", ent.unit_id, *self.tail,
+        ))  # fmt: skip
+
+    def _case_records(self, ent, spec: dict) -> None:
+        """The licences, penalties, complaints, samplings, inspections and listings of a rule
+        case, exactly as specified; the expected warnings of its licences and penalties."""
+        rng = self.rng
+        iso = self.iso
+        tail = (ent.unit_id, *self.tail)
+        district = ent.district
+        for licence in spec.get("licences", ()):
+            licence_type, valid_until = licence["type"], licence["valid_until"]
+            validity = SIX_YEARS if licence_type == LAB_LICENCE else FIVE_YEARS
+            issued = licence.get("issued", valid_until - validity)
+            number = self._licence_number(licence_type, district.code, issued)
+            scope = LICENCE_SCOPE.get(ent.industry["sampling"], "") if ent.industry else ""
+            self.rows[LICENCE].append((
+                number, ent.id, licence_type, licence.get("mode", "一般程序"), district.authority,
+                iso[issued], iso[valid_until], ent.address, scope, licence.get("status", "有效"),
+                *tail,
+            ))  # fmt: skip
+            for rule, level in licence.get("warn", {}).items():
+                self._expect(rule, ent.uscc, f"licence:{number}", level)
+        for penalty in spec.get("penalties", ()):
+            brand = penalty.get("brand", "")
+            number = self._penalty(ent, penalty["violation"], penalty["day"], brand)
+            for rule, level in penalty.get("warn", {}).items():
+                key = (f"brand:{brand.strip().upper()}" if rule == "ebike_modification_repeat"
+                       else f"penalty:{number}")  # fmt: skip
+                self._expect(rule, ent.uscc, key, level)
+        for complaint in spec.get("complaints", ()):
+            day, hour, minute, second = complaint["at"]
+            self._complaint(ent, complaint["issue"], date.fromordinal(day), (hour, minute, second),
+                            complaint["kind"])  # fmt: skip
+        if spec.get("samplings"):
+            category, products = W.SAMPLING[ent.industry["sampling"]]
+            stage = "生产" if ent.industry["licence"] == "食品生产许可证" else "销售"
+            for day, result in spec["samplings"]:
+                self.seq["sampling"] += 1
+                failed = rng.choice(W.FAILED_ITEMS[category]) if result == "不合格" else ""
+                self.rows[SAMPLING].append((
+                    f"DBJ{self.years[day] % 100:02d}{district.code}{self.seq['sampling']:08d}",
+                    ent.id, stage, category, rng.choice(products), iso[day], result, failed,
+                    *tail,
+                ))  # fmt: skip
+        for day in spec.get("inspections", ()):
+            self.seq["inspection"] += 1
+            self.rows[INSPECTION].append((
+                f"JC{self.years[day]}{district.code}{self.seq['inspection']:08d}", ent.id,
+                iso[day], "双随机", "检验检测机构监督检查", district.authority, "未发现问题", 0,
+                *tail,
+            ))  # fmt: skip
+        for listing in spec.get("listings", ()):
+            removed = listing.get("removed")
+            self.rows[LISTING].append((
+                ent.id, listing["list_type"], "被吊销营业执照，列入严重违法失信名单",
+                iso[listing["listed"]], district.authority,
+                None if removed is None else iso[removed],
+                "" if removed is None else "期满且已履行相关义务，申请移出", *tail,
+            ))  # fmt: skip
 
     def _inspections(self, ent) -> None:
         rng = self.rng
@@ -877,33 +1671,46 @@ class CityGenerator:
     def _penalties(self, ent) -> None:
         rng = self.rng
         if ent.pattern == "penalty_repeat_offender":
-            count = rng.randint(3, 5)
+            count = rng.randint(3, 5)  # industries without rule violations (_business)
         elif rng.random() < 0.012:
             count = 1
         else:
             return
         key = ent.industry["key"] if ent.industry else ""
-        choices = W.VIOLATIONS_BY_INDUSTRY.get(key, ("虚假宣传", "价格违法"))
+        choices = W.VIOLATIONS_BY_INDUSTRY.get(key, DEFAULT_VIOLATIONS)
         end = ent.deregistered or self.today_ord
         start = max(ent.established + 30, end - 5 * 365)
         if ent.pattern:
             start = self.today_ord - 3 * 365
         for _ in range(count):
             violation = rng.choice(choices)
-            basis, facts, (low, high) = W.VIOLATIONS[violation]
-            item = rng.choice(W.COMPLAINT_ITEMS.get(_complaint_category(ent), ("商品",)))
-            text = facts.format(item=item, value=rng.randint(200, 20000),
-                                claim=rng.choice(W.CLAIMS))  # fmt: skip
-            amount = round(rng.uniform(low, high), -2)
-            measures = "罚款" if rng.random() < 0.6 else "罚款、没收违法所得"
-            day = self._between(start, end)
-            self.seq["penalty"] += 1
-            self.rows[PENALTY].append((
-                f"沪市监{ent.district.short}处〔{self.years[day]}〕{self.seq['penalty']:07d}号",
-                ent.id, ent.name, violation, text, basis, measures, _money(amount),
-                rng.choice(("一般", "一般", "一般", "从轻", "从重")), self.iso[day],
-                ent.district.authority, "", ent.unit_id, *self.tail,
-            ))  # fmt: skip
+            last, brand = end, ""
+            if violation == EBIKE_VIOLATION:
+                # the background's modification cases are older than the month of new cases
+                last = min(end, self.ebike_old_end)
+                if last < start:
+                    violation, last = "产品质量", end
+                else:
+                    brand = rng.choice(W.EBIKE_MODELS)
+            self._penalty(ent, violation, self._between(start, last), brand)
+
+    def _penalty(self, ent, violation: str, day: int, brand: str = "") -> str:
+        """One penalty decision against ``ent``; returns its number."""
+        rng = self.rng
+        basis, facts, (low, high) = W.VIOLATIONS[violation]
+        item = rng.choice(W.COMPLAINT_ITEMS.get(_complaint_category(ent), ("商品",)))
+        text = facts.format(item=item, value=rng.randint(200, 20000), claim=rng.choice(W.CLAIMS),
+                            brand=brand.strip() or "涉案")  # fmt: skip
+        amount = round(rng.uniform(low, high), -2)
+        measures = "罚款" if rng.random() < 0.6 else "罚款、没收违法所得"
+        self.seq["penalty"] += 1
+        number = f"沪市监{ent.district.short}处〔{self.years[day]}〕{self.seq['penalty']:07d}号"
+        self.rows[PENALTY].append((
+            number, ent.id, ent.name, violation, text, basis, measures, _money(amount),
+            rng.choice(("一般", "一般", "一般", "从轻", "从重")), self.iso[day],
+            ent.district.authority, brand, ent.unit_id, *self.tail,
+        ))  # fmt: skip
+        return number
 
     def _complaints(self, ent) -> None:
         rng = self.rng
@@ -919,6 +1726,8 @@ class CityGenerator:
         issues = W.ISSUES_BY_CATEGORY.get(category) or (
             ("质量", "售后服务", "价格", "虚假宣传") if is_goods else ("合同", "价格", "售后服务")
         )
+        if ent.pattern:  # the pattern's many complaints leave false_publicity_risk alone
+            issues = tuple(issue for issue in issues if issue != "虚假宣传")
         end = ent.deregistered or self.today_ord
         start = max(ent.established, end - 3 * 365)
         if ent.pattern:
@@ -926,21 +1735,33 @@ class CityGenerator:
         for _ in range(count):
             issue = rng.choice(issues)
             day = date.fromordinal(self._between(start, end))
-            text = rng.choice(W.COMPLAINT_TEMPLATES[issue]).format(
-                name=ent.name, item=rng.choice(W.COMPLAINT_ITEMS.get(category, ("商品",))),
-                amount=rng.randint(20, 5000), date=f"{day.year}年{day.month}月{day.day}日",
-            )  # fmt: skip
-            received = datetime(day.year, day.month, day.day, rng.randint(8, 20),
-                                rng.randint(0, 59), rng.randint(0, 59), tzinfo=SHANGHAI)  # fmt: skip
-            self.seq["complaint"] += 1
+            self._complaint(ent, issue, day)
+
+    def _complaint(self, ent, issue: str, day: date, time: tuple | None = None,
+                   kind: str | None = None) -> None:  # fmt: skip
+        """One complaint or report about ``ent`` received on ``day`` (at ``time``, else at a
+        random office hour; ``kind`` 投诉/举报, else half the false-publicity and
+        measurement ones are reports)."""
+        rng = self.rng
+        category = _complaint_category(ent)
+        is_goods = ent.industry is None or ent.industry["complaint"][0] == "goods"
+        text = rng.choice(W.COMPLAINT_TEMPLATES[issue]).format(
+            name=ent.name, item=rng.choice(W.COMPLAINT_ITEMS.get(category, ("商品",))),
+            amount=rng.randint(20, 5000), date=f"{day.year}年{day.month}月{day.day}日",
+        )  # fmt: skip
+        if time is None:
+            time = (rng.randint(8, 20), rng.randint(0, 59), rng.randint(0, 59))
+        received = datetime(day.year, day.month, day.day, *time, tzinfo=SHANGHAI)
+        self.seq["complaint"] += 1
+        if kind is None:
             kind = "举报" if issue in ("虚假宣传", "计量") and rng.random() < 0.5 else "投诉"
-            self.rows[COMPLAINT].append((
-                f"12315{day:%Y%m%d}{self.seq['complaint']:08d}", kind,
-                self.ops.adapt_datetimefield_value(received), ent.name, ent.uscc, ent.id,
-                self._name(rng.random() < 0.5), self._claimant_id(), self._mobile(), text,
-                category if is_goods else "", "" if is_goods else category, issue,
-                ent.address, rng.choice(W.COMPLAINT_STATUSES), ent.unit_id, *self.tail,
-            ))  # fmt: skip
+        self.rows[COMPLAINT].append((
+            f"12315{day:%Y%m%d}{self.seq['complaint']:08d}", kind,
+            self.ops.adapt_datetimefield_value(received), ent.name, ent.uscc, ent.id,
+            self._name(rng.random() < 0.5), self._claimant_id(), self._mobile(), text,
+            category if is_goods else "", "" if is_goods else category, issue,
+            ent.address, rng.choice(W.COMPLAINT_STATUSES), ent.unit_id, *self.tail,
+        ))  # fmt: skip
 
     def _samplings(self, ent) -> None:
         industry = ent.industry
@@ -949,6 +1770,7 @@ class CityGenerator:
         rng = self.rng
         today = self.today_ord
         planted = ent.pattern == "repeated_sampling_failure"
+        old_end = today
         if planted:
             results = ["不合格"] * rng.randint(3, 4) + ["合格"] * rng.randint(0, 2)
             start = today - 720
@@ -957,20 +1779,29 @@ class CityGenerator:
                 return
             count = 2 if rng.random() < 0.25 else 1
             results = ["合格"] * count
-            if rng.random() < 0.05:
-                results[0] = "不合格"
             start = max(ent.established, today - 3 * 365)
+            # a failure of the background is older than the sampling rule's window
+            if rng.random() < 0.05 and start <= self.sampling_old_end:
+                results[0] = "不合格"
+                old_end = self.sampling_old_end
         category, products = W.SAMPLING[industry["sampling"]]
         stage = "生产" if industry["licence"] == "食品生产许可证" else "销售"
+        rule = "product_quality_sampling_failures"
+        since = self.rule_windows.get(rule, {}).get("since", today + 1)
+        recent = 0
         for result in results:
-            day = self._between(start, today)
+            failed = result == "不合格"
+            day = self._between(start, old_end if failed else today)
+            recent += planted and failed and since <= day
             self.seq["sampling"] += 1
-            failed = rng.choice(W.FAILED_ITEMS[category]) if result == "不合格" else ""
             self.rows[SAMPLING].append((
                 f"DBJ{self.years[day] % 100:02d}{ent.district.code}{self.seq['sampling']:08d}",
-                ent.id, stage, category, rng.choice(products), self.iso[day], result, failed,
-                ent.unit_id, *self.tail,
+                ent.id, stage, category, rng.choice(products), self.iso[day], result,
+                rng.choice(W.FAILED_ITEMS[category]) if failed else "", ent.unit_id, *self.tail,
             ))  # fmt: skip
+        if recent:
+            high = recent >= self.rule_params[rule]["high_failures"]
+            self._expect(rule, ent.uscc, "sampling", "high" if high else "normal")
 
     def _listings(self, ent) -> None:
         rng = self.rng
@@ -978,13 +1809,7 @@ class CityGenerator:
         today = self.today_ord
         authority = ent.district.authority
         if ent.pattern == "annual_report_not_filed":
-            year = self._last_due_year()
-            listed = date(year + 1, 7, 1).toordinal() + rng.randint(0, 20)
-            listed = min(listed, today)
-            rows.append((ent.id, "经营异常名录",
-                         "未依照《企业信息公示暂行条例》第八条规定的期限公示年度报告",
-                         self.iso[listed], authority, None, "", ent.unit_id,
-                         *self.tail))  # fmt: skip
+            self._not_filed_listing(ent, self._last_due_year())
             return
         if ent.pattern or ent.status != "存续" or rng.random() > 0.01:
             return
@@ -998,6 +1823,27 @@ class CityGenerator:
                      *self.tail))  # fmt: skip
 
     # ------------------------------------------------------------------ ground truth
+
+    def rules_truth(self) -> dict:
+        """{rule: {"as_of", "expected": [{"uscc", "key", "level"}]}}: every warning each rule of
+        the pack must raise when run as of ``today``, and no other."""
+        expected = {rule: list(items) for rule, items in self.expected.items()}
+        for (pattern, _group), state in self.group_state.items():
+            # the members of both group patterns are all live
+            if pattern == "person_many_entities":
+                rule, key = "one_person_many_entities", f"person:{state['person'][0]}"
+            elif pattern == "address_cluster":
+                rule, key = "one_address_many_entities", f"address:{state['key']}"
+            else:
+                continue
+            if rule in expected and len(state["usccs"]) >= self.rule_params[rule]["min_entities"]:
+                level = self.rule_levels[rule]
+                expected[rule] += [{"uscc": u, "key": key, "level": level} for u in state["usccs"]]
+        as_of = self.today.isoformat()
+        return {
+            rule: {"as_of": as_of, "expected": sorted(items, key=lambda i: (i["uscc"], i["key"]))}
+            for rule, items in sorted(expected.items())
+        }
 
     def ground_truth(self) -> dict:
         return {
@@ -1044,6 +1890,16 @@ class CityGenerator:
                     "items": self.truth["penalty_repeat_offender"],
                 },
             },
+            "rules": self.rules_truth(),
+            "rule_cases": [
+                {
+                    "rule": case.rule,
+                    "case": case.text,
+                    "near_miss": case.near_miss,
+                    "usccs": case.usccs,
+                }
+                for case in self.cases
+            ],  # fmt: skip
             "info": {
                 "abolished_district_code": {
                     "description": "统一社会信用代码第3-8位为已撤销区划代码（有效，非预警）",

@@ -94,6 +94,11 @@ INDUSTRIES = (
      "", "", ("service", "住宿服务"), "住宿服务；酒店管理"),
     ("fitness", ("健身", "体育发展"), "8930", 1, 1, ("健身房",),
      "", "", ("service", "健身服务"), "健身休闲活动；体育用品零售"),
+    # About 1,400 testing labs (检验检测机构) among Shanghai's 3.4 million entities.
+    ("testing", ("检测技术", "检验检测", "质量检测技术"), "7452", 0.05, 0, (),
+     "检验检测机构资质认定证书", "", ("service", "其他服务"), "检验检测服务；质量检测技术服务"),
+    ("ebike", ("电动车", "车业"), "5238", 0.5, 2, ("电动车行", "车行"),
+     "", "industrial", ("goods", "电动自行车"), "电动自行车销售；自行车及零配件零售；电动自行车维修"),
 )  # fmt: skip
 
 # Cooperatives (rural districts only): name word and GB/T 4754 class.
@@ -186,6 +191,18 @@ VIOLATIONS = {
         "当事人未取得营业执照从事{item}经营活动",
         (1000, 10000),
     ),
+    # Not in any industry's list except the e-bike shops (older than a month, see city.py)
+    # and the planted rule cases.
+    "电动自行车拼装改装": (
+        "《上海市非机动车安全管理条例》",
+        "当事人对{brand}电动自行车进行拼装、加装、改装（更换大容量蓄电池、拆除限速装置）后销售",
+        (1000, 20000),
+    ),
+    "传销": (
+        "《禁止传销条例》第二十四条",
+        "当事人以销售保健产品、发展会员为名，要求参加者缴纳入门费取得加入资格，并以发展人员数量计酬，组织策划传销",
+        (500000, 2000000),
+    ),
 }
 VIOLATIONS_BY_INDUSTRY = {
     "catering": ("食品安全", "价格违法"),
@@ -203,6 +220,18 @@ VIOLATIONS_BY_INDUSTRY = {
     "electronics": ("产品质量", "虚假宣传"),
     "clothing": ("产品质量", "价格违法"),
     "hardware": ("产品质量",),
+    "ebike": ("电动自行车拼装改装", "产品质量", "价格违法"),
+}
+# Brands and models of the e-bikes in the background's modification cases; the planted cases
+# of the rule ebike_modification_repeat use EBIKE_CASE_MODELS, which the background never
+# uses (compared as the rule compares them: trimmed, upper-cased).
+EBIKE_MODELS = (
+    "雅迪 DE2", "雅迪 DE3", "雅迪 冠能G5", "爱玛 A500", "爱玛 麦MA", "台铃 超能T3", "新日 XC1",
+    "绿源 INNO5", "立马 风行F2", "小刀 长征CZ",
+)  # fmt: skip
+EBIKE_CASE_MODELS = ("小牛 NQi", "九号 A65C", "新大洲 X8", "台铃 狮子王S1", "绿佳 F1", "欧派 OP7")
+assert not {m.strip().upper() for m in EBIKE_MODELS} & {
+    m.strip().upper() for m in EBIKE_CASE_MODELS
 }
 CLAIMS = ("根治失眠", "七天瘦身十斤", "国家级认证", "百分之百有效", "纯天然无添加", "全网销量第一")
 
@@ -231,6 +260,7 @@ COMPLAINT_ITEMS = {
     "房屋中介服务": ("租房", "二手房买卖"),
     "住宿服务": ("客房预订", "钟点房"),
     "健身服务": ("健身年卡", "私教课"),
+    "电动自行车": ("电动自行车", "锂电池", "充电器"),
 }
 COMPLAINT_TEMPLATES = {
     "质量": (
@@ -266,5 +296,6 @@ ISSUES_BY_CATEGORY = {
     "化妆品": ("质量", "虚假宣传", "售后服务"),
     "家用电器": ("质量", "售后服务", "安全"),
     "五金建材": ("质量", "计量"),
+    "电动自行车": ("质量", "售后服务", "安全"),
 }
 COMPLAINT_STATUSES = ("已办结", "已办结", "已办结", "已办结", "处理中", "已受理", "调解成功")
