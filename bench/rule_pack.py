@@ -1,7 +1,7 @@
 """Rules benchmark: every rule of the pack on the synthetic city (targets: all rules ≤ 5 min in
 total on 3.4 million entities, ``one_person_many_entities`` alone ≤ 10 s).
 
-    .venv/bin/python bench/rules.py [--entities 3400000] [--seed 2026] [--today YYYY-MM-DD]
+    .venv/bin/python bench/rule_pack.py [--entities 3400000] [--seed 2026] [--today YYYY-MM-DD]
         [--database-url URL] [--keep] [--reuse URL --ground-truth PATH] [--rules a,b]
         [--no-analyze] [--same-process] [--commit]
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import json
 import os
 import subprocess
@@ -42,19 +41,6 @@ BENCH = Path(__file__).resolve().parent
 def _without_bench(path: list[str]) -> list[str]:
     return [p for p in path if Path(p or ".").resolve() != BENCH]
 
-
-if __name__ != "__main__":
-    # Every benchmark of this folder runs with the folder on sys.path, where this file's name
-    # shadows the django-rules package (``rules``, an installed app). Imported under that
-    # name (by django.setup()), this module hands the name over to the package: the import
-    # returns what sys.modules holds once the module has run.
-    _saved = sys.path[:]
-    sys.path[:] = _without_bench(sys.path)
-    try:
-        del sys.modules[__name__]
-        sys.modules[__name__] = importlib.import_module(__name__)
-    finally:
-        sys.path[:] = _saved
 
 SHANGHAI = 3_400_000
 TARGET_TOTAL_S = 300.0
@@ -210,7 +196,7 @@ def main() -> int:
     sys.path.insert(0, str(BENCH))
     from common import django_on_fresh_database
 
-    # from here on ``import rules`` is the django-rules package, not this file
+    # the project first, this folder off the path (its modules are imported above)
     sys.path[:] = [str(BENCH.parent), *_without_bench(sys.path)]
     args = parse_args()
     if args.reuse and not args.ground_truth:
