@@ -27,6 +27,47 @@ from .models import RuleRun, Warning
 VIEW = "risk.view_warning"
 
 
+# Headings of the evidence columns the rule packs use (other columns show their own name).
+EVIDENCE_LABELS = {
+    "uscc": gettext_lazy("统一社会信用代码"),
+    "name": gettext_lazy("名称"),
+    "address": gettext_lazy("住所"),
+    "status": gettext_lazy("登记状态"),
+    "established_on": gettext_lazy("成立日期"),
+    "registration_authority": gettext_lazy("登记机关"),
+    "registered_capital": gettext_lazy("注册资本（万元）"),
+    "currency": gettext_lazy("币种"),
+    "live_entities": gettext_lazy("存续主体户数"),
+    "revoked_uscc": gettext_lazy("被吊销主体统一社会信用代码"),
+    "revoked_name": gettext_lazy("被吊销主体名称"),
+    "revoked_on": gettext_lazy("吊销日期"),
+    "report_year": gettext_lazy("年报年度"),
+    "filed_on": gettext_lazy("报送日期"),
+    "paid_in_capital": gettext_lazy("实缴资本（万元）"),
+    "employees": gettext_lazy("从业人数"),
+    "penalty_number": gettext_lazy("决定书文号"),
+    "earlier_penalty_number": gettext_lazy("此前案件决定书文号"),
+    "earlier_decided_on": gettext_lazy("此前案件决定日期"),
+    "earlier_party": gettext_lazy("此前案件当事人"),
+    "decided_on": gettext_lazy("决定日期"),
+    "authority": gettext_lazy("机关"),
+    "failures": gettext_lazy("不合格次数"),
+    "sampling_number": gettext_lazy("抽样单号"),
+    "product": gettext_lazy("产品名称"),
+    "sampled_on": gettext_lazy("抽样日期"),
+    "failed_items": gettext_lazy("不合格项目"),
+    "licence_number": gettext_lazy("许可证编号"),
+    "valid_until": gettext_lazy("有效期至"),
+    "issuer": gettext_lazy("发证机关"),
+    "issued_on": gettext_lazy("发证日期"),
+    "premises": gettext_lazy("许可地址"),
+    "basis": gettext_lazy("依据类型"),
+    "record_number": gettext_lazy("记录编号"),
+    "record_date": gettext_lazy("记录日期"),
+    "description": gettext_lazy("预警内容"),
+}
+
+
 def _rule_name(rule_id: str) -> str:
     from . import feeds
 
@@ -104,7 +145,9 @@ def warning_detail(request, pk: int, dispose_form=None, ack_form=None, error=Non
         "warning": warning,
         "rule": rule,
         "rule_name": _rule_name(warning.rule_id),
-        "evidence_columns": list(warning.evidence[0]) if warning.evidence else [],
+        "evidence_columns": [
+            EVIDENCE_LABELS.get(c, c) for c in (warning.evidence[0] if warning.evidence else [])
+        ],
         "parameters": warning.parameters,
         "dispose_form": dispose_form or DisposeForm(user=request.user),
         "ack_form": ack_form or AcknowledgeForm(),
