@@ -16,7 +16,7 @@ import pytest
 
 from zhijian.demo.city import RULE_CASES_MIN, generate_city
 from zhijian.registry.models import Entity
-from zhijian.rules.definitions import all_rules
+from zhijian.rules.definitions import all_rules, missing_tables
 from zhijian.rules.engine import run_rule
 from zhijian.rules.models import Warning
 
@@ -73,6 +73,8 @@ def test_every_rule_finds_exactly_the_ground_truth(shanghai):
     usccs = dict(Entity.objects.values_list("pk", "uscc"))
     present = set(usccs.values())
     for rule_id in rules:
+        if missing_tables(rules[rule_id]):  # its module is not installed yet: nothing to plant
+            continue
         cases = [c for c in truth["rule_cases"] if c["rule"] == rule_id]
         assert any(not c["near_miss"] for c in cases), f"{rule_id}: no positive case"
         assert any(c["near_miss"] for c in cases), f"{rule_id}: no near miss"

@@ -31,6 +31,8 @@ def test_every_rule_has_yaml_cases():
 @pytest.mark.parametrize(("rule", "case"), CASES)
 def test_yaml_case(rule, case, org):
     result = testing.run_case(rule, case)
+    if result.skipped:
+        pytest.skip(f"{rule.id}: {result.message}")
     assert result.ok, result.message
 
 
@@ -241,3 +243,18 @@ def test_a_python_rule_version_covers_its_code_and_the_modules_it_imports():
     assert "def normalise" in source  # zhijian/rules/addresses.py, imported by the rule
     assert Path(__file__).name not in source
     assert len(rule.version) == 16
+
+
+@pytest.mark.django_db
+def test_a_rule_whose_module_is_not_installed_is_skipped_and_says_so(org, capsys):
+    from django.core.management import call_command
+
+    rule = RULES["instrument_verification_expiring"]
+    assert definitions.missing_tables(rule) == ["metrology_instrument"]
+    outcomes = engine.run_rules([rule, RULES["very_high_registered_capital"]], dt.date(2026, 6, 30))
+    skipped = outcomes[0].run
+    assert outcomes[0].error == "" and skipped.status == RuleRun.Status.SKIPPED
+    assert "metrology_instrument" in skipped.error and skipped.raised == 0
+    assert outcomes[1].run.status == RuleRun.Status.DONE
+    call_command("rules", "run", "instrument_verification_expiring")
+    assert "跳过：所需数据表 metrology_instrument 尚不存在" in capsys.readouterr().out

@@ -91,6 +91,8 @@ class RuleDefinition:
     working_days: bool
     sql: str = ""
     python: str = ""
+    # tables of a module not installed yet: the rule is skipped, saying so, until they exist
+    requires: tuple[str, ...] = ()
     path: Path = field(default=PACK_DIR, compare=False)
     version: str = ""
     text: str = field(default="", compare=False, repr=False)
@@ -352,6 +354,9 @@ def load_file(path: Path) -> RuleDefinition:
     sources = raw.get("sources") or []
     if not isinstance(sources, list) or not sources or not all(isinstance(s, str) for s in sources):
         _fail(path, "“sources”应列出规则读取的数据表")
+    requires = raw.get("requires") or []
+    if not isinstance(requires, list) or not all(isinstance(t, str) for t in requires):
+        _fail(path, "“requires”应列出规则需要的数据表")
     code = sql or _python_source(python, path)
     version = hashlib.sha256(f"{text}\n--\n{code}".encode()).hexdigest()[:16]
     return RuleDefinition(
@@ -374,6 +379,7 @@ def load_file(path: Path) -> RuleDefinition:
         working_days=bool(raw.get("working_days", True)),
         sql=sql,
         python=python,
+        requires=tuple(requires),
         path=path,
         version=version,
         text=text,
@@ -392,6 +398,16 @@ def all_rules(pack: Path = PACK_DIR) -> dict[str, RuleDefinition]:
             _fail(path, f"“level”应为 {' / '.join(LEVELS)} 之一")
         rules[rule.id] = rule
     return rules
+
+
+def missing_tables(rule: RuleDefinition) -> list[str]:
+    """The tables ``rule`` requires that this database does not have (yet)."""
+    if not rule.requires:
+        return []
+    from django.db import connection
+
+    present = set(connection.introspection.table_names())
+    return [t for t in rule.requires if t not in present]
 
 
 def get(rule_id: str) -> RuleDefinition:

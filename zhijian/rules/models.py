@@ -48,6 +48,7 @@ class RuleRun(models.Model):
         RUNNING = "running", _("运行中")
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
+        SKIPPED = "skipped", _("已跳过")
 
     rule_id = models.CharField(_("规则标识"), max_length=64, db_index=True)
     version = models.CharField(_("规则版本"), max_length=16)

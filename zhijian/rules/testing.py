@@ -56,6 +56,7 @@ class CaseResult:
     name: str
     ok: bool
     message: str = ""
+    skipped: bool = False
 
 
 def cases_path(rule: RuleDefinition) -> Path:
@@ -80,7 +81,12 @@ def run_cases(rule: RuleDefinition) -> list[CaseResult]:
 
 
 def run_case(rule: RuleDefinition, case: dict) -> CaseResult:
+    from .definitions import missing_tables
+
     name = str(case.get("name") or "（未命名用例）")
+    missing = missing_tables(rule)
+    if missing:
+        return CaseResult(name, True, f"所需数据表 {'、'.join(missing)} 尚不存在", skipped=True)
     runs = case.get("runs") or [{"as_of": case.get("as_of"), "expect": case.get("expect")}]
     outcome = CaseResult(name, True)
     try:

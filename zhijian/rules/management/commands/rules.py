@@ -75,6 +75,9 @@ class Command(BaseCommand):
         failed = 0
         for outcome in engine.run_rules(self._rules(rule_ids), day):
             run = outcome.run
+            if run is not None and run.status == run.Status.SKIPPED:
+                self.stdout.write(f"{run.rule_id}\t{run.as_of}\t{run.error}")
+                continue
             if outcome.error:
                 failed += 1
                 self.stderr.write(f"{outcome.rule_id}\t失败\t{outcome.error}")
@@ -94,7 +97,9 @@ class Command(BaseCommand):
         for rule in self._rules(rule_ids):
             for result in testing.run_cases(rule):
                 total += 1
-                if result.ok:
+                if result.skipped:
+                    self.stdout.write(f"跳过  {rule.id}: {result.name}（{result.message}）")
+                elif result.ok:
                     self.stdout.write(f"通过  {rule.id}: {result.name}")
                 else:
                     failures += 1
