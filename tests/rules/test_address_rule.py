@@ -118,3 +118,27 @@ def test_entities_without_a_usable_address_are_ignored(org):
     _entities(org["zhangjiang"], 10, "无")
     _entities(org["zhangjiang"], 10, "上海市浦东新区")
     assert engine.run_rule(all_rules()[RULE_ID], AS_OF).raised == 0
+
+
+@pytest.mark.django_db
+def test_approved_central_registration_addresses_are_left_out(org):
+    from tests.scope_world import _entity
+
+    for i in range(10):
+        entity = _entity(org["zhangjiang"], f"集中登记{i}")
+        entity.address = f"上海市浦东新区园区路1号{i + 1}室"
+        entity.district_code = "310115"
+        entity.save()
+    rule = all_rules()["one_address_many_entities"]
+    assert engine.run_rule(rule, dt.date(2026, 6, 30)).raised == 10
+    parameters.set_value(
+        "rules.one_address_many_entities.excluded_addresses", ["浦东新区园区路1号"],
+        dt.date(2026, 7, 1), source="区局批准的集中登记地",
+    )  # fmt: skip
+    Warning.objects.all().delete()
+    run = engine.run_rule(rule, dt.date(2026, 7, 1))
+    assert run.raised == 0
+    assert run.parameters["excluded_addresses"]["value"] == ["浦东新区园区路1号"]
+    with pytest.raises(parameters.InvalidParameter, match="文本列表"):
+        parameters.set_value("rules.one_address_many_entities.excluded_addresses", "园区路1号",
+                             dt.date(2026, 8, 1), source="x")  # fmt: skip

@@ -433,6 +433,7 @@ def rule_calendar(today: date) -> tuple[dict, dict, dict]:
         params[rule_id] = {
             name: float(value) if rule.parameter_types[name] == "decimal" else int(value)
             for name, value in values.items()
+            if rule.parameter_types[name] != "text_list"  # lists (exclusions) are not thresholds
         }
         days: dict[str, date] = {}
         for window in rule.windows:

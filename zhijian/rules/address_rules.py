@@ -126,8 +126,13 @@ def address_groups(threshold: int) -> list[tuple[str, list[tuple]]]:
 
 
 def one_address_many_entities(rule, as_of, params) -> Iterator[dict]:
-    """Rows of 一地多照: for each entity at a crowded address, one row per entity there."""
+    """Rows of 一地多照: for each entity at a crowded address, one row per entity there.
+    Approved central registration addresses (集中登记地, the parameter ``excluded_addresses``)
+    are left out, compared by their normalised key."""
+    excluded = {addresses.key(a) for a in params.get("excluded_addresses") or []} - {""}
     for k, members in address_groups(int(params["min_entities"])):
+        if k in excluded:
+            continue
         size = len(members)
         evidence = [
             {"uscc": uscc, "name": name, "address": address, "registration_authority": authority,

@@ -30,7 +30,7 @@ CATEGORIES = ("风险预警类", "信用评价类")
 ROUTES = ("home_station", "district_department", "city_department")
 HANDLINGS = ("task", "acknowledge")
 LEVELS = ("normal", "high")
-PARAMETER_TYPES = ("int", "decimal", "days")
+PARAMETER_TYPES = ("int", "decimal", "days", "text_list")  # text_list: Python rules only
 ID_RE = re.compile(r"[a-z][a-z0-9_]{2,63}")
 WINDOW_UNITS = ("years", "months", "days", "working_days")
 
@@ -182,6 +182,10 @@ def _int(raw: dict, name: str, path: Path, default: int) -> int:
 
 
 def _check_value(kind: str, value, label: str, path: Path):
+    if kind == "text_list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            _fail(path, f"参数“{label}”的取值应为文本列表，收到“{value}”")
+        return [v.strip() for v in value if v.strip()]
     if kind in ("int", "days"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             _fail(path, f"参数“{label}”的取值应为非负整数，收到“{value}”")
@@ -194,6 +198,10 @@ def _check_value(kind: str, value, label: str, path: Path):
 
 def _validator(kind: str):
     def check(value):
+        if kind == "text_list":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise parameters.InvalidParameter(f"取值应为文本列表，收到“{value}”")
+            return [v.strip() for v in value if v.strip()]
         if kind in ("int", "days"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise parameters.InvalidParameter(f"取值应为非负整数，收到“{value}”")
