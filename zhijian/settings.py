@@ -132,6 +132,11 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
             "init_command": (
+                # 16 KiB pages for a new database (it must precede WAL; an existing database
+                # keeps its page size until VACUUM): fewer, shallower B-tree pages for 3.4 M
+                # entities — imports, search and the entity file all measured faster
+                # (docs/performance.md, 2026-12-04).
+                "PRAGMA page_size=16384;"
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
                 # Each request opens a connection: keep the database pages mapped and cached.
                 # SQLite clamps mmap_size to its build's limit (2 GiB on Debian 12); the
