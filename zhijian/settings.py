@@ -134,7 +134,8 @@ def _database() -> dict:
             "init_command": (
                 # 16 KiB pages for a new database (it must precede WAL; an existing database
                 # keeps its page size until VACUUM): fewer, shallower B-tree pages for 3.4 M
-                # entities — imports, search and the entity file all measured faster
+                # entities. Imports run as fast as with 8 KiB (A/B, quiet machine); search and
+                # the entity file measured faster than the earlier 8 KiB figures
                 # (docs/performance.md, 2026-12-04).
                 "PRAGMA page_size=16384;"
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
