@@ -4,6 +4,8 @@
 - ``grant(role_code, permissions)``: business permissions of a role (``core.roles``);
 - ``todo.register(provider)``: the app's part of the home page's to-do count;
 - ``registry.views.register_section(Section(...))``: the app's section of the entity file;
+- ``register_data_sources(fn)``: ``fn(user) -> set[str]``, the data sources (部门) a user
+  answers for (e.g. the partner departments a user is a member of), used for 归集信息反馈;
 - a module ``<app>.demo_data`` with ``build(stdout) -> str | None``: the app's demo data, run
   by ``zhijian demo`` after the synthetic city (idempotent: it must add nothing when its data
   already exists); the returned line is printed with the demo summary.
@@ -28,6 +30,23 @@ def add_menu_group(group: navigation.MenuGroup, before: str = SYSTEM_GROUP) -> N
     menu[:] = [g for g in menu if str(g.label) != str(group.label)]
     at = next((i for i, g in enumerate(menu) if str(g.label) == before), len(menu))
     menu.insert(at, group)
+
+
+_DATA_SOURCES: list = []
+
+
+def register_data_sources(fn) -> None:
+    """Register ``fn(user) -> set of source names`` (idempotent)."""
+    if fn not in _DATA_SOURCES:
+        _DATA_SOURCES.append(fn)
+
+
+def data_sources(user) -> set[str]:
+    """The data sources (providing departments' names) ``user`` answers for."""
+    names: set[str] = set()
+    for fn in _DATA_SOURCES:
+        names |= set(fn(user))
+    return {n for n in names if n}
 
 
 def grant(role_code: str, permissions) -> None:

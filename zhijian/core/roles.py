@@ -97,6 +97,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "exchange.view_importbatch",
     },
     AUDITOR: {"audit.view_auditrecord", "core.view_orgunit", "core.view_user"},
-    # Apps grant a department user what concerns departments (dual notification, feedback).
-    DEPARTMENT_USER: {*DICTIONARY_READ},
+    # Apps grant a department user what concerns departments (dual notification). Partner
+    # departments provide data: they import and read the feedback on their own batches
+    # (exchange.services.visible_batches), nothing of the register itself.
+    DEPARTMENT_USER: {*DICTIONARY_READ, *EXCHANGE_IMPORT},
 }

@@ -40,6 +40,7 @@ class DualNotificationConfig(AppConfig):
         extensions.grant(roles.STATION_INSPECTOR, READ - {"dual_notification.view_scoperule"})
         extensions.grant(roles.SYSADMIN, MEMBERS)
         extensions.grant(roles.DEPARTMENT_USER, set(services.DEPARTMENT_PERMISSIONS))
+        extensions.register_data_sources(services.department_sources)
         sections.register()
         # After each finished import of entities (the command stays to catch up).
         hooks.register(

@@ -406,6 +406,15 @@ def member_departments(user) -> list[int]:
     )
 
 
+def department_sources(user) -> set[str]:
+    """The names (and codes) of the active departments ``user`` is a member of: the data
+    sources whose import feedback (归集信息反馈) they see."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    rows = Department.objects.filter(members__user=user, is_active=True).values_list("name", "code")
+    return {value for row in rows for value in row if value}
+
+
 def sees_all_departments(user) -> bool:
     return user.has_perm(VIEW_ALL)
 

@@ -118,4 +118,4 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["-id"]
 
     def get_queryset(self):
-        return ImportBatch.objects.visible_to(self.request.user).order_by("-id")
+        return services.visible_batches(self.request.user).order_by("-id")

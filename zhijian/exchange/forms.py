@@ -20,6 +20,16 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from .services import department_sources_of
+
+        # A partner department's user imports for the department(s) they belong to.
+        self.sources = department_sources_of(user)
+        if self.sources:
+            choices = sorted(self.sources)
+            self.fields["source"] = forms.ChoiceField(
+                label=_("数据来源（提供部门）"), choices=[(c, c) for c in choices],
+                initial=choices[0],
+            )  # fmt: skip
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

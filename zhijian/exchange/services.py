@@ -101,6 +101,35 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Roles whose members see batches by the data scope of their unit (the bureau's own staff).
+_BUREAU_ROLES = ("sysadmin", "city_officer", "district_officer", "station_inspector", "auditor")
+
+
+def department_sources_of(user) -> set[str] | None:
+    """For a partner department's user (委办局用户 without a bureau role): the sources they
+    answer for; ``None`` for the bureau's own staff (and anonymous users)."""
+    from zhijian.core import extensions
+    from zhijian.core.roles import DEPARTMENT_USER
+
+    if user is None or not user.is_authenticated or not user.has_role(DEPARTMENT_USER):
+        return None
+    if user.groups.filter(role__code__in=_BUREAU_ROLES).exists():
+        return None
+    return extensions.data_sources(user)
+
+
+def visible_batches(user):
+    """The batches (归集信息反馈) a user sees: the bureau's staff, those of their data scope;
+    a partner department's user (委办局用户, no bureau role), the batches of the sources they
+    answer for (``extensions.data_sources``) and those they imported themselves."""
+    from django.db.models import Q
+
+    sources = department_sources_of(user)
+    if sources is None:
+        return ImportBatch.objects.visible_to(user)
+    return ImportBatch.objects.filter(Q(source__in=sources) | Q(created_by=user))
+
+
 def _unit_for(user):
     from zhijian.core.models import OrgUnit
 

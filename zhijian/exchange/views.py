@@ -68,7 +68,7 @@ class BatchListView(TableView):
     ]
 
     def base_queryset(self):
-        return super().base_queryset().select_related("unit")
+        return services.visible_batches(self.request.user).select_related("unit")
 
 
 class UploadView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
@@ -140,6 +140,9 @@ class BatchDetailView(ScopedObjectMixin, DetailView):
     template_name = "exchange/batch_detail.html"
     context_object_name = "batch"
 
+    def get_queryset(self):
+        return services.visible_batches(self.request.user)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         batch = self.object
@@ -157,7 +160,7 @@ def _visible_batch(request, pk) -> ImportBatch:
         raise PermissionDenied
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
-    return get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(services.visible_batches(request.user), pk=pk)
 
 
 def status_payload(batch: ImportBatch) -> dict:
