@@ -43,6 +43,27 @@ class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):
     pass
 
 
+def district_code(path: str) -> str | None:
+    """The code of the district bureau a unit path lies in (city / district / station: the
+    second code), ``None`` for the city bureau itself."""
+    parts = [p for p in (path or "").split("/") if p]
+    return parts[1] if len(parts) >= 2 else None
+
+
+def districts_in_scope(user) -> list:
+    """The district bureaus a user's scope covers or lies in, by code: all of them for the
+    city bureau, the own district below it (another district is never named)."""
+    from zhijian.core.models import OrgUnit
+
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return []
+    return [
+        d for d in OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("code")
+        if d.path.startswith(prefix) or prefix.startswith(d.path)
+    ]  # fmt: skip
+
+
 def scoped_models() -> list[type[models.Model]]:
     """Every model whose records are limited by data scope (used by the route walk test)."""
     return [m for m in apps.get_models() if getattr(m, "scope_path", None)]

@@ -101,19 +101,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Roles whose members see batches by the data scope of their unit (the bureau's own staff).
-_BUREAU_ROLES = ("sysadmin", "city_officer", "district_officer", "station_inspector", "auditor")
-
-
 def department_sources_of(user) -> set[str] | None:
     """For a partner department's user (委办局用户 without a bureau role): the sources they
     answer for; ``None`` for the bureau's own staff (and anonymous users)."""
-    from zhijian.core import extensions
-    from zhijian.core.roles import DEPARTMENT_USER
+    from zhijian.core import extensions, roles
 
-    if user is None or not user.is_authenticated or not user.has_role(DEPARTMENT_USER):
+    if user is None or not user.is_authenticated or not user.has_role(roles.DEPARTMENT_USER):
         return None
-    if user.groups.filter(role__code__in=_BUREAU_ROLES).exists():
+    bureau_roles = set(roles.ROLES) - {roles.DEPARTMENT_USER}  # the bureau's own staff
+    if user.groups.filter(role__code__in=bureau_roles).exists():
         return None
     return extensions.data_sources(user)
 

@@ -160,24 +160,28 @@ def _fail(path: Path, message: str):
     raise DefinitionError(f"规则文件 {path.name}：{message}")
 
 
-def _text(raw: dict, name: str, path: Path, *, required=True, choices=None) -> str:
+def _text(raw: dict, name: str, path: Path, *, required=True, choices=None, fail=None) -> str:
+    """A text field of a YAML file (rule packs, feeds: ``fail`` names the file its own way)."""
+    fail = fail or _fail
     value = raw.get(name, "")
     if value is None:
         value = ""
     if not isinstance(value, str):
-        _fail(path, f"“{name}”应为文本")
+        fail(path, f"“{name}”应为文本")
     value = value.strip()
     if required and not value:
-        _fail(path, f"缺少“{name}”")
+        fail(path, f"缺少“{name}”")
     if choices and value not in choices:
-        _fail(path, f"“{name}”应为 {' / '.join(choices)} 之一，收到“{value}”")
+        fail(path, f"“{name}”应为 {' / '.join(choices)} 之一，收到“{value}”")
     return value
 
 
-def _int(raw: dict, name: str, path: Path, default: int) -> int:
+def _int(raw: dict, name: str, path: Path, default: int, minimum: int = 0, fail=None) -> int:
+    fail = fail or _fail
     value = raw.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        _fail(path, f"“{name}”应为非负整数，收到“{value}”")
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        kind = "正整数" if minimum == 1 else "非负整数"
+        fail(path, f"“{name}”应为{kind}，收到“{value}”")
     return value
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from zhijian.audit.services import log
 from zhijian.core.models import OrgUnit
+from zhijian.core.scope import district_code
 
 from .definitions import RuleDefinition
 from .models import RuleRun, RuleVersion, Warning
@@ -146,26 +147,23 @@ class Router:
             return self.root
         if route == "home_station":
             return entity_unit_id
-        parts = [p for p in self.path.get(entity_unit_id, "").split("/") if p]
-        if len(parts) >= 2:  # city / district / station: the district is the second code
-            return self.by_code.get(parts[1], self.root)
-        return self.root
+        code = district_code(self.path.get(entity_unit_id, ""))
+        return self.by_code.get(code, self.root) if code else self.root
 
 
 # --- a run ---------------------------------------------------------------------------------------
 
 
-def _version(rule: RuleDefinition) -> None:
+def record_version(rule_id: str, version: str, name: str, text: str, sql="", python="") -> None:
+    """Keep the text of a rule's (or a feed's) version the first time it runs."""
     RuleVersion.objects.get_or_create(
-        rule_id=rule.id,
-        version=rule.version,
-        defaults={
-            "name": rule.name,
-            "definition": rule.text,
-            "sql": rule.sql,
-            "python": rule.python,
-        },  # fmt: skip
-    )
+        rule_id=rule_id, version=version,
+        defaults={"name": name, "definition": text, "sql": sql, "python": python},
+    )  # fmt: skip
+
+
+def _version(rule: RuleDefinition) -> None:
+    record_version(rule.id, rule.version, rule.name, rule.text, rule.sql, rule.python)
 
 
 def run_rule(

@@ -62,7 +62,7 @@ from django.utils import timezone
 from zhijian.audit.services import log
 from zhijian.exchange import readers, specs
 
-from . import engine
+from . import definitions, engine
 from .definitions import CATEGORIES, HANDLINGS, LEVELS, ROUTES, DefinitionError, Route
 from .models import RuleRun, RuleVersion, Warning
 
@@ -156,26 +156,12 @@ def _fail(path: Path, message: str):
     raise FeedDefinitionError(f"外部预警接入文件 {path.name}：{message}")
 
 
-def _text(raw: dict, name: str, path: Path, *, required=True, choices=None) -> str:
-    value = raw.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        _fail(path, f"“{name}”应为文本")
-    value = value.strip()
-    if required and not value:
-        _fail(path, f"缺少“{name}”")
-    if choices and value not in choices:
-        _fail(path, f"“{name}”应为 {' / '.join(choices)} 之一，收到“{value}”")
-    return value
+def _text(raw: dict, name: str, path: Path, **options) -> str:
+    return definitions._text(raw, name, path, fail=_fail, **options)
 
 
 def _int(raw: dict, name: str, path: Path, default: int, minimum: int = 0) -> int:
-    value = raw.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        kind = "正整数" if minimum == 1 else "非负整数"
-        _fail(path, f"“{name}”应为{kind}，收到“{value}”")
-    return value
+    return definitions._int(raw, name, path, default, minimum, fail=_fail)
 
 
 def _names(raw: dict, name: str, path: Path) -> tuple[str, ...]:
@@ -533,10 +519,7 @@ def _rejection(layout_headers: list[str], number: int, cells: list[str], errors)
 
 
 def _version(feed: FeedDefinition) -> None:
-    RuleVersion.objects.get_or_create(
-        rule_id=feed.id, version=feed.version,
-        defaults={"name": feed.name, "definition": feed.text, "sql": "", "python": ""},
-    )  # fmt: skip
+    engine.record_version(feed.id, feed.version, feed.name, feed.text)
 
 
 def _start(feed: FeedDefinition, user, result: ImportResult) -> RuleRun:

@@ -16,17 +16,9 @@ def _rule_choices():
 
 def _district_choices(user):
     """The districts in the user's scope (another district's name is not shown)."""
-    from zhijian.core.models import OrgUnit
-    from zhijian.core.scope import scope_prefix
+    from zhijian.core.scope import districts_in_scope
 
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return []
-    return [
-        (d.code, d.name)
-        for d in OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("code")
-        if d.path.startswith(prefix) or prefix.startswith(d.path)
-    ]
+    return [(d.code, d.name) for d in districts_in_scope(user)]
 
 
 class WarningFilter(FilterSet):

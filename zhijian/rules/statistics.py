@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth
 
-from zhijian.core.models import OrgUnit
-
 
 def by_rule_and_month(queryset, year: int, name_of) -> dict:
     """{"rows": [(rule id, name, [12 counts], total)], "totals": [12], "total": n}."""
@@ -31,15 +29,9 @@ def by_district(queryset, user) -> list[dict]:
     user's scope (the whole city for the city bureau, the own district below it).
 
     ``map_name`` is the district's name on the district map ("浦东新区"), see ``_map_names``."""
-    from zhijian.core.scope import scope_prefix
+    from zhijian.core.scope import district_code, districts_in_scope
 
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return []
-    districts = [
-        d for d in OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("code")
-        if d.path.startswith(prefix) or prefix.startswith(d.path)
-    ]  # fmt: skip
+    districts = districts_in_scope(user)
     map_names = _map_names(districts)
     rows = {
         d.code: {
@@ -53,8 +45,7 @@ def by_district(queryset, user) -> list[dict]:
     }
     data = queryset.values("entity__unit__path", "state").annotate(n=Count("id")).order_by()
     for row in data:
-        parts = [p for p in (row["entity__unit__path"] or "").split("/") if p]
-        code = parts[1] if len(parts) >= 2 else None
+        code = district_code(row["entity__unit__path"])
         if code in rows:
             rows[code]["total"] += row["n"]
             if row["state"] == "open":

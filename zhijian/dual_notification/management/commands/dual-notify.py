@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from zhijian.core import context
+from zhijian.core.commands import date_option
 
 
 class Command(BaseCommand):
@@ -22,19 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args, since=None, until=None, **options):
         from zhijian.dual_notification import services
 
-        since_day = _day(since, "--since") or timezone.localdate() - dt.timedelta(days=1)
-        until_day = _day(until, "--until")
+        since_day = date_option(since, "--since") or timezone.localdate() - dt.timedelta(days=1)
+        until_day = date_option(until, "--until")
         if until_day and until_day < since_day:
             raise CommandError("--until 不能早于 --since")
         with context.acting_as(context.cli_context()):
             summary = services.run(since_day, until=until_day)
         self.stdout.write(summary.line())
-
-
-def _day(text, option):
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"{option} 日期格式不正确：“{text}”（应为 YYYY-MM-DD）") from exc

@@ -3,20 +3,10 @@ backtest RULE_ID --from DATE --to DATE``: the risk-warning rules."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError
 
 from zhijian.core import context
-
-
-def _day(text, option):
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"{option} 日期格式不正确：“{text}”（应为 YYYY-MM-DD）") from exc
+from zhijian.core.commands import date_option
 
 
 class Command(BaseCommand):
@@ -71,7 +61,7 @@ class Command(BaseCommand):
     def _run(self, rule_ids, as_of=None, **options):
         from zhijian.rules import engine
 
-        day = _day(as_of, "--as-of")
+        day = date_option(as_of, "--as-of")
         failed = 0
         for outcome in engine.run_rules(self._rules(rule_ids), day):
             run = outcome.run
@@ -122,7 +112,7 @@ class Command(BaseCommand):
     def _backtest(self, rule_id, since, until, **options):
         from zhijian.rules import backtest
 
-        start, end = _day(since, "--from"), _day(until, "--to")
+        start, end = date_option(since, "--from"), date_option(until, "--to")
         if end < start:
             raise CommandError("--to 不能早于 --from")
         (rule,) = self._rules([rule_id])
